@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The contract between the generic core and a hardware backend.
+ *
+ * A backend (kmod/x86/svm*.c today, VMX and arm64 later) fills one
+ * &struct axvcpu_arch_ops and lists it in axvcpu_arch_backends[]; the core
+ * probes the list at load and uses the first backend that answers. The
+ * backend sees the core only through the functions declared at the end of
+ * this file: it never looks inside &struct axvcpu_vm or &struct
+ * axvcpu_vcpu.
+ */
+#ifndef _AXVCPU_ARCH_H
+#define _AXVCPU_ARCH_H
+
+#include <linux/types.h>
+#include <linux/axvcpu.h>
+
+struct axvcpu_vm;
+struct axvcpu_vcpu;
+
+/**
+ * struct axvcpu_arch_caps - what a backend found at probe time.
+ * @arch:        AXVCPU_ARCH_* of the register ABI.
+ * @backend:     AXVCPU_BACKEND_*.
+ * @name:        short backend name, reported by AXVCPU_CAP_BACKEND.
+ * @gpa_bits:    guest physical address width the nested tables cover.
+ * @npt_levels:  levels of the nested page tables (follows host paging).
+ * @nr_asids:    address space ids the hardware offers.
+ * @hw_features: AXVCPU_HWF_* bits.
+ */
+struct axvcpu_arch_caps {
+	u32 arch;
+	u32 backend;
+	char name[16];
+	u32 gpa_bits;
+	u32 npt_levels;
+	u32 nr_asids;
+	u64 hw_features;
+};
+
+/* Access bits passed to axvcpu_vm_fault(); the same as the UAPI's. */
+#define AXVCPU_FAULT_READ	AXVCPU_ACCESS_READ
+#define AXVCPU_FAULT_WRITE	AXVCPU_ACCESS_WRITE
+#define AXVCPU_FAULT_EXEC	AXVCPU_ACCESS_EXEC
+
+/* Protection bits passed to &axvcpu_arch_ops.npt_map. */
+#define AXVCPU_PROT_WRITE	(1U << 0)
+#define AXVCPU_PROT_EXEC	(1U << 1)
+
+/**
+ * struct axvcpu_arch_ops - one hardware backend (the seed's AxArchVCpu and
+ * AxArchPerCpu traits).
+ *
+ * Unless a member says otherwise it is called in process context, may
+ * sleep, and returns 0 or a negative errno. "arch_vm" and "arch_vcpu" are
+ * the backend's own objects, returned by @vm_create and @vcpu_create.
+ *
+ * @probe: check the hardware once at module load and fill @caps. Return
+ *	-ENODEV (after one dmesg line naming the missing feature) when this
+ *	backend cannot run here, -EBUSY when another hypervisor owns it.
+ * @exit: undo what @probe allocated, at module unload.
+ * @hardware_enable: turn virtualization on for the calling CPU (called on
+ *	that CPU with migration disabled, from a CPU hotplug callback).
+ *	-EBUSY when another hypervisor has turned it on already.
+ * @hardware_disable: turn it off again on the calling CPU.
+ * @vm_create: allocate the nested page table root of a new VM; returns
+ *	the arch_vm or an ERR_PTR. @vm is the core's handle, for callbacks.
+ * @vm_destroy: free the nested page tables (all mappings are gone by then;
+ *	the pages they pointed to are unpinned by the core afterwards).
+ * @npt_map: map one 4 KiB guest frame @gpa to host physical @hpa with
+ *	AXVCPU_PROT_* bits. Called with the VM's memory lock held.
+ * @npt_zap: remove every mapping in [@gpa, @gpa + @size) and make sure no
+ *	CPU can use one any longer (TLB flush, kicking CPUs running the VM)
+ *	before returning. Called with the VM's memory lock held.
+ * @vcpu_create: allocate the hardware VCPU (VMCB, FPU area) in its reset
+ *	state; returns the arch_vcpu or an ERR_PTR.
+ * @vcpu_destroy: free it. The VCPU is not running anywhere.
+ * @setup: the seed's set_entry + set_npt_root + setup: put the VCPU in
+ *	the boot mode of @setup (validated by the backend: -EINVAL).
+ * @run: enter the guest once and decode the exit into @run (exit_reason
+ *	and the union; AXVCPU_EXIT_NOTHING when handled in the kernel). RIP
+ *	is already advanced past an instruction user space finishes.
+ *	Returns 0, a negative errno for a transient failure (the VCPU stays
+ *	usable, e.g. -ENOMEM when guest memory could not be pinned), or
+ *	-EIO when the hardware state is lost (the VCPU becomes INVALID).
+ *	Called by the bound thread with the VCPU lock held; may sleep
+ *	outside its world switch.
+ * @complete_read: apply the value user space wrote for the read exit in
+ *	@run (IO_READ, SYSREG_READ, HYPERCALL, MMIO_READ) to guest state.
+ *	The core calls it at the next RUN, only when RIP is unchanged.
+ * @get_rip: current guest instruction pointer.
+ * @get_regs: fill &struct axvcpu_regs (the arch's register set).
+ * @set_regs: load it (validated: -EINVAL).
+ * @get_sregs: fill &struct axvcpu_sregs.
+ * @set_sregs: load it, validated the way hardware would check it
+ *	(-EINVAL instead of a failed world switch).
+ * @set_cpuid: replace the CPUID table (@entries already copied into the
+ *	kernel, @nent of them, at most AXVCPU_CPUID_MAX_ENTRIES).
+ */
+struct axvcpu_arch_ops {
+	int (*probe)(struct axvcpu_arch_caps *caps);
+	void (*exit)(void);
+	int (*hardware_enable)(void);
+	void (*hardware_disable)(void);
+
+	void *(*vm_create)(struct axvcpu_vm *vm);
+	void (*vm_destroy)(void *arch_vm);
+	int (*npt_map)(void *arch_vm, u64 gpa, u64 hpa, u32 prot);
+	void (*npt_zap)(void *arch_vm, u64 gpa, u64 size);
+
+	void *(*vcpu_create)(struct axvcpu_vcpu *vcpu, void *arch_vm);
+	void (*vcpu_destroy)(void *arch_vcpu);
+	int (*setup)(void *arch_vcpu, const struct axvcpu_setup *setup);
+	int (*run)(void *arch_vcpu, struct axvcpu_run *run);
+	void (*complete_read)(void *arch_vcpu, const struct axvcpu_run *run);
+	u64 (*get_rip)(void *arch_vcpu);
+	void (*get_regs)(void *arch_vcpu, struct axvcpu_regs *regs);
+	int (*set_regs)(void *arch_vcpu, const struct axvcpu_regs *regs);
+	void (*get_sregs)(void *arch_vcpu, struct axvcpu_sregs *sregs);
+	int (*set_sregs)(void *arch_vcpu, const struct axvcpu_sregs *sregs);
+	int (*set_cpuid)(void *arch_vcpu, const struct axvcpu_cpuid_entry *entries,
+			 u32 nent);
+};
+
+/* The backends built for this architecture, NULL-terminated, best first. */
+extern const struct axvcpu_arch_ops *const axvcpu_arch_backends[];
+
+/* ---- What the core offers backends ---------------------------------- */
+
+/**
+ * axvcpu_vm_fault() - resolve a nested page fault on guest RAM.
+ * @vm:     the VM (from axvcpu_vcpu_vm()).
+ * @gpa:    faulting guest physical address.
+ * @access: AXVCPU_FAULT_* bits of the access.
+ *
+ * Finds the memory region, pins the page (charging RLIMIT_MEMLOCK) and
+ * maps it through &axvcpu_arch_ops.npt_map. Must run in the VM owner's
+ * process context, preemptible.
+ *
+ * Return: 0 when mapped; -ENOENT when @gpa is not guest RAM (MMIO);
+ * -EACCES when the region forbids the access (read-only, no-exec);
+ * -ENOMEM, -EFAULT or -EAGAIN when the page could not be pinned.
+ */
+int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access);
+
+/**
+ * axvcpu_vm_read() - copy guest physical memory into a kernel buffer.
+ * @vm:  the VM.
+ * @gpa: first guest physical address.
+ * @buf: destination.
+ * @len: bytes; the range may cross pages but must lie in guest RAM.
+ *
+ * Goes through the owner's user mapping; process context only.
+ * Return: 0, -ENOENT outside guest RAM, -EFAULT.
+ */
+int axvcpu_vm_read(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
+
+/**
+ * axvcpu_vm_write() - copy a kernel buffer into guest physical memory.
+ * @vm:  the VM.
+ * @gpa: first guest physical address.
+ * @buf: source.
+ * @len: bytes.
+ *
+ * Return: 0, -ENOENT outside guest RAM, -EACCES into a read-only region,
+ * -EFAULT.
+ */
+int axvcpu_vm_write(struct axvcpu_vm *vm, u64 gpa, const void *buf, size_t len);
+
+/**
+ * axvcpu_vcpu_vm() - the VM a VCPU belongs to.
+ * @vcpu: the core's VCPU handle given to &axvcpu_arch_ops.vcpu_create.
+ */
+struct axvcpu_vm *axvcpu_vcpu_vm(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_vcpu_data_page() - the VCPU's string I/O data page (mapping page 1).
+ * @vcpu: the core's VCPU handle.
+ */
+void *axvcpu_vcpu_data_page(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_arch_caps() - the capabilities the chosen backend reported.
+ */
+const struct axvcpu_arch_caps *axvcpu_arch_caps(void);
+
+#endif /* _AXVCPU_ARCH_H */

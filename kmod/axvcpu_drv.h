@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal header of the generic core (main.c, vm.c, vcpu.c, hal.c,
+ * percpu.c). Backends do not include it: they see the core through
+ * arch.h only.
+ */
+#ifndef _AXVCPU_DRV_H
+#define _AXVCPU_DRV_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+#include <linux/axvcpu.h>
+
+#include "arch.h"
+
+/* Limits reported through AXVCPU_CHECK_CAP. */
+#define AXVCPU_MAX_VMS		256
+#define AXVCPU_MAX_VCPUS	64
+#define AXVCPU_MAX_MEM_REGIONS	32
+
+/* Bytes a VCPU fd maps: the run page and the string I/O data page. */
+#define AXVCPU_RUN_PAGES	2
+
+/* The backend chosen at load time (main.c). */
+extern const struct axvcpu_arch_ops *axvcpu_ops;
+
+/**
+ * struct axvcpu_mem_region - one guest memory slot.
+ * @gpa:   first guest physical address.
+ * @size:  bytes; 0 when the slot is empty.
+ * @hva:   first byte of the backing memory in the owner's address space.
+ * @flags: AXVCPU_MEM_* bits.
+ */
+struct axvcpu_mem_region {
+	u64 gpa;
+	u64 size;
+	unsigned long hva;
+	u32 flags;
+};
+
+/**
+ * struct axvcpu_vm - a VM: guest memory, nested page tables, VCPU table.
+ * @ref:          one reference for the VM fd, one per VCPU.
+ * @mm:           the creator's address space (mmgrab'd): guest memory
+ *                lives there and only that process may run the VM.
+ * @lock:         protects @vcpus.
+ * @vcpus:        VCPUs by id; an entry is cleared when its fd closes.
+ * @mem_lock:     protects @regions, @pinned, @pinned_pages and every call
+ *                into the backend's nested page table.
+ * @regions:      memory slots.
+ * @pinned:       guest frame number -> pinned struct page.
+ * @pinned_pages: pages in @pinned, all charged to @mm's locked_vm.
+ * @arch:         the backend's VM (nested page table root).
+ */
+struct axvcpu_vm {
+	struct kref ref;
+	struct mm_struct *mm;
+
+	struct mutex lock;
+	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
+
+	struct mutex mem_lock;
+	struct axvcpu_mem_region regions[AXVCPU_MAX_MEM_REGIONS];
+	struct xarray pinned;
+	unsigned long pinned_pages;
+
+	void *arch;
+};
+
+/**
+ * struct axvcpu_vcpu - a VCPU: the seed's AxVCpu.
+ * @vm:           owning VM (a reference is held).
+ * @id:           id in the VM.
+ * @lock:         serialises the ioctls that touch VCPU state.
+ * @state:        AXVCPU_STATE_*; written under @lock, read locklessly by
+ *                GET_STATE and the RUN owner check.
+ * @owner:        the thread BIND tied the VCPU to, NULL when unbound.
+ * @run:          the run structure (page 0 of the mapping).
+ * @run_page:     its page.
+ * @data_page:    page 1 of the mapping (string I/O data).
+ * @arch:         the backend's VCPU.
+ * @pending_read: exit reason whose value user space is to supply, or 0.
+ * @pending_rip:  guest RIP when that exit was returned.
+ * @stats:        counters for AXVCPU_GET_STATS.
+ */
+struct axvcpu_vcpu {
+	struct axvcpu_vm *vm;
+	u32 id;
+	struct mutex lock;
+	u32 state;
+	struct pid *owner;
+	struct axvcpu_run *run;
+	struct page *run_page;
+	struct page *data_page;
+	void *arch;
+	u32 pending_read;
+	u64 pending_rip;
+	struct axvcpu_stats stats;
+};
+
+/* main.c */
+const struct axvcpu_arch_caps *axvcpu_arch_caps(void);
+
+/* percpu.c: hardware virtualization on every online CPU while VMs exist. */
+int axvcpu_hw_get(void);
+void axvcpu_hw_put(void);
+
+/* vm.c */
+int axvcpu_vm_create(const struct axvcpu_create_vm *arg);
+void axvcpu_vm_put(struct axvcpu_vm *vm);
+bool axvcpu_vm_owner_ok(const struct axvcpu_vm *vm);
+
+/* hal.c: guest memory behind the regions. */
+struct axvcpu_mem_region *axvcpu_vm_find_region(struct axvcpu_vm *vm, u64 gpa);
+void axvcpu_vm_unpin_range(struct axvcpu_vm *vm, u64 gpa, u64 size, bool zap);
+
+/* vcpu.c */
+int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *arg);
+
+/**
+ * axvcpu_zero_check() - true when @len bytes at @p are all zero.
+ * @p:   first byte.
+ * @len: bytes.
+ *
+ * Used on every pad and reserved field of an ioctl argument.
+ */
+static inline bool axvcpu_zero_check(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+#endif /* _AXVCPU_DRV_H */

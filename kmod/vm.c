@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMs: the VM fd, its memory slots and its VCPU table.
+ *
+ * A VM belongs to the process that created it: guest memory is that
+ * process's memory, so the VM keeps its mm (mmgrab) and refuses memory
+ * and VCPU ioctls from any other address space (-EIO, as KVM does).
+ * The VM lives until its fd and every VCPU fd are closed.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "axvcpu_drv.h"
+
+static atomic_t axvcpu_nr_vms = ATOMIC_INIT(0);
+
+bool axvcpu_vm_owner_ok(const struct axvcpu_vm *vm)
+{
+	return current->mm == vm->mm;
+}
+
+static void axvcpu_vm_release_ref(struct kref *ref)
+{
+	struct axvcpu_vm *vm = container_of(ref, struct axvcpu_vm, ref);
+
+	/* Drop every mapping, then the pins behind them, then the tables. */
+	mutex_lock(&vm->mem_lock);
+	axvcpu_vm_unpin_range(vm, 0, 1ULL << axvcpu_arch_caps()->gpa_bits, false);
+	mutex_unlock(&vm->mem_lock);
+	axvcpu_ops->vm_destroy(vm->arch);
+	xa_destroy(&vm->pinned);
+	mmdrop(vm->mm);
+	kfree(vm);
+	axvcpu_hw_put();
+	atomic_dec(&axvcpu_nr_vms);
+}
+
+/**
+ * axvcpu_vm_put() - drop a reference to @vm; the last frees it.
+ * @vm: the VM.
+ */
+void axvcpu_vm_put(struct axvcpu_vm *vm)
+{
+	kref_put(&vm->ref, axvcpu_vm_release_ref);
+}
+
+/*
+ * Every page of [@hva, @hva + @size) must be mapped with the access the
+ * guest will need: a region over a hole would otherwise only fail when
+ * the guest first touches it, far from the ioctl that caused it.
+ */
+static int axvcpu_check_user_range(unsigned long hva, u64 size, bool write)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long addr = hva, end = hva + size;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (!access_ok((void __user *)hva, size))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma || !(vma->vm_flags & VM_READ) ||
+		    (write && !(vma->vm_flags & VM_WRITE)) ||
+		    (vma->vm_flags & (VM_IO | VM_PFNMAP))) {
+			ret = -EFAULT;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+static int axvcpu_vm_delete_region(struct axvcpu_vm *vm, u32 slot)
+{
+	struct axvcpu_mem_region *r = &vm->regions[slot];
+
+	if (!r->size)
+		return -EINVAL;
+	axvcpu_vm_unpin_range(vm, r->gpa, r->size, true);
+	memset(r, 0, sizeof(*r));
+	return 0;
+}
+
+static int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm, void __user *argp)
+{
+	const u64 valid_flags = AXVCPU_MEM_READONLY | AXVCPU_MEM_NOEXEC;
+	u64 gpa_limit = 1ULL << axvcpu_arch_caps()->gpa_bits;
+	struct axvcpu_memory_region mem;
+	struct axvcpu_mem_region *r;
+	int i, ret;
+
+	if (copy_from_user(&mem, argp, sizeof(mem)))
+		return -EFAULT;
+	if (!axvcpu_zero_check(mem.reserved, sizeof(mem.reserved)) ||
+	    (mem.flags & ~valid_flags) || mem.slot >= AXVCPU_MAX_MEM_REGIONS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mem.guest_phys_addr) || !PAGE_ALIGNED(mem.size) ||
+	    !PAGE_ALIGNED(mem.userspace_addr))
+		return -EINVAL;
+
+	mutex_lock(&vm->mem_lock);
+	if (!mem.size) {
+		ret = axvcpu_vm_delete_region(vm, mem.slot);
+		goto out;
+	}
+	ret = -EEXIST;
+	if (vm->regions[mem.slot].size)
+		goto out;
+	/* Written so that an overflow cannot pass: compare sizes, not sums. */
+	ret = -EINVAL;
+	if (mem.guest_phys_addr >= gpa_limit ||
+	    mem.size > gpa_limit - mem.guest_phys_addr ||
+	    mem.userspace_addr + mem.size < mem.userspace_addr)
+		goto out;
+	for (i = 0; i < AXVCPU_MAX_MEM_REGIONS; i++) {
+		r = &vm->regions[i];
+		if (r->size && mem.guest_phys_addr < r->gpa + r->size &&
+		    r->gpa < mem.guest_phys_addr + mem.size) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	ret = axvcpu_check_user_range(mem.userspace_addr, mem.size,
+				      !(mem.flags & AXVCPU_MEM_READONLY));
+	if (ret)
+		goto out;
+
+	r = &vm->regions[mem.slot];
+	r->gpa = mem.guest_phys_addr;
+	r->size = mem.size;
+	r->hva = mem.userspace_addr;
+	r->flags = mem.flags;
+	ret = 0;
+out:
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
+static long axvcpu_vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct axvcpu_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct axvcpu_create_vcpu create;
+
+	if (!axvcpu_vm_owner_ok(vm))
+		return -EIO;
+
+	switch (cmd) {
+	case AXVCPU_SET_MEMORY_REGION:
+		return axvcpu_vm_set_memory_region(vm, argp);
+	case AXVCPU_CREATE_VCPU:
+		if (copy_from_user(&create, argp, sizeof(create)))
+			return -EFAULT;
+		return axvcpu_vcpu_create(vm, &create);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int axvcpu_vm_release(struct inode *inode, struct file *file)
+{
+	axvcpu_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations axvcpu_vm_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= axvcpu_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= axvcpu_vm_release,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * axvcpu_vm_create() - AXVCPU_CREATE_VM: a VM with no memory and no VCPUs.
+ * @arg: the ioctl argument, already copied in.
+ *
+ * Return: the new VM fd; -EINVAL for flags or reserved bits; -ENOBUFS
+ * when AXVCPU_MAX_VMS exist; -EBUSY when another hypervisor holds the
+ * hardware; -ENOMEM.
+ */
+int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
+{
+	struct axvcpu_vm *vm;
+	int ret;
+
+	if (arg->flags || !axvcpu_zero_check(arg->reserved, sizeof(arg->reserved)))
+		return -EINVAL;
+	if (atomic_inc_return(&axvcpu_nr_vms) > AXVCPU_MAX_VMS) {
+		ret = -ENOBUFS;
+		goto err_count;
+	}
+	ret = axvcpu_hw_get();
+	if (ret)
+		goto err_count;
+
+	ret = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto err_hw;
+	kref_init(&vm->ref);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->mem_lock);
+	xa_init(&vm->pinned);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	vm->arch = axvcpu_ops->vm_create(vm);
+	if (IS_ERR(vm->arch)) {
+		ret = PTR_ERR(vm->arch);
+		goto err_free;
+	}
+
+	ret = anon_inode_getfd("axvcpu-vm", &axvcpu_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		goto err_arch;
+	return ret;
+
+err_arch:
+	axvcpu_ops->vm_destroy(vm->arch);
+err_free:
+	mmdrop(vm->mm);
+	kfree(vm);
+err_hw:
+	axvcpu_hw_put();
+err_count:
+	atomic_dec(&axvcpu_nr_vms);
+	return ret;
+}

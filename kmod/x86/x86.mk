@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0
+# Objects of the x86 backends, included by the top-level Kbuild.
+
+# Shared x86 pieces: nested page tables and pure register-state code.
+axvcpu-$(CONFIG_X86_64) += kmod/x86/npt.o kmod/x86/x86_state.o
+
+# AMD SVM.
+axvcpu-$(CONFIG_X86_64) += kmod/x86/backends.o kmod/x86/svm.o kmod/x86/svm_vcpu.o \
+			   kmod/x86/svm_exit.o kmod/x86/svm_vmrun.o
