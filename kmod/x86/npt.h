@@ -29,6 +29,8 @@ void x86_npt_destroy(struct x86_npt *npt);
 /**
  * x86_npt_root_pa() - host physical address of the top-level table (nCR3).
  * @npt: the table.
+ *
+ * Return: the address, page aligned.
  */
 u64 x86_npt_root_pa(const struct x86_npt *npt);
 

@@ -13,32 +13,68 @@
 /*
  * Architectural bits used by the backends and the checks. The kernel names
  * the CR0/CR4 bits already (uapi <asm/processor-flags.h>, which nearly every
- * kernel header pulls in); spelling them differently here would be a
- * "redefined" error under -Werror in any file that includes both. So the
- * module takes the kernel's definitions (same values) and only host builds
- * define them here.
+ * kernel header pulls in), spelled differently; a second definition would
+ * be a "redefined" error under -Werror. So in the module the kernel's
+ * header is included first and wins (same values), and each name is only
+ * defined here when it is still missing: in host builds, or after a file
+ * #undef'd the kernel's. Any include order then works.
  */
 #ifdef __KERNEL__
 #include <asm/processor-flags.h>
-#else
+#endif
+#ifndef X86_CR0_PE
 #define X86_CR0_PE	(1ULL << 0)
+#endif
+#ifndef X86_CR0_MP
 #define X86_CR0_MP	(1ULL << 1)
+#endif
+#ifndef X86_CR0_EM
 #define X86_CR0_EM	(1ULL << 2)
+#endif
+#ifndef X86_CR0_TS
 #define X86_CR0_TS	(1ULL << 3)
+#endif
+#ifndef X86_CR0_ET
 #define X86_CR0_ET	(1ULL << 4)
+#endif
+#ifndef X86_CR0_NE
 #define X86_CR0_NE	(1ULL << 5)
+#endif
+#ifndef X86_CR0_WP
 #define X86_CR0_WP	(1ULL << 16)
+#endif
+#ifndef X86_CR0_AM
 #define X86_CR0_AM	(1ULL << 18)
+#endif
+#ifndef X86_CR0_NW
 #define X86_CR0_NW	(1ULL << 29)
+#endif
+#ifndef X86_CR0_CD
 #define X86_CR0_CD	(1ULL << 30)
+#endif
+#ifndef X86_CR0_PG
 #define X86_CR0_PG	(1ULL << 31)
+#endif
 
+#ifndef X86_CR4_PAE
 #define X86_CR4_PAE	(1ULL << 5)
+#endif
+#ifndef X86_CR4_PGE
 #define X86_CR4_PGE	(1ULL << 7)
+#endif
+#ifndef X86_CR4_OSFXSR
 #define X86_CR4_OSFXSR	(1ULL << 9)
-#define X86_CR4_OSXMMEXCPT (1ULL << 10)
+#endif
+#ifndef X86_CR4_OSXMMEXCPT
+#define X86_CR4_OSXMMEXCPT	(1ULL << 10)
+#endif
+#ifndef X86_CR4_LA57
 #define X86_CR4_LA57	(1ULL << 12)
+#endif
+#ifndef X86_CR4_PCIDE
 #define X86_CR4_PCIDE	(1ULL << 17)
+#endif
+#ifndef X86_CR4_OSXSAVE
 #define X86_CR4_OSXSAVE	(1ULL << 18)
 #endif
 
@@ -126,6 +162,8 @@ int x86_regs_check(const struct axvcpu_regs *r);
  * (VMX's access-rights word differs: AVL/L/DB/G sit at bits 12-15 and
  * bit 16 means unusable.) Each field is masked to its width; @seg->unusable
  * is not encoded, the caller decides what an unusable segment becomes.
+ *
+ * Return: the attribute word, bits 15:12 clear.
  */
 u16 x86_segment_attr_pack(const struct axvcpu_segment *seg);
 

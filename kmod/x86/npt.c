@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Nested page tables (AMD NPT, APM vol 2 15.25): a 4- or 5-level x86-64
+ * page table per VM, translating guest physical to host physical
+ * addresses with 4 KiB leaves only.
+ *
+ * Why it looks the way it does:
+ *
+ *  - The depth follows the host: the hardware walks the nested table in
+ *    the host's paging mode, so with CR4.LA57 set in the host it expects
+ *    five levels (the rule KVM's get_npt_level() encodes as well).
+ *  - 4 KiB leaves only: guest memory is pinned page by page on first touch
+ *    and the backing pages are rarely physically contiguous, so large
+ *    nested pages would buy little and cost splitting logic.
+ *  - Table pages are charged to the caller's memory cgroup
+ *    (GFP_KERNEL_ACCOUNT): a VM must not be able to grow unaccounted
+ *    kernel memory by touching a sparse guest address space.
+ *  - Empty intermediate tables are kept until destroy. The walker then
+ *    never races with a table being freed under it, so unmapping needs no
+ *    RCU or deferred free, and a guest that comes back to the same range
+ *    does not allocate again.
+ *  - Every entry is written with one WRITE_ONCE: a CPU walking the table
+ *    in guest mode sees either the old or the new entry, never a torn one.
+ */
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "arch.h"
+#include "npt.h"
+#include "npt_pte.h"
+
+/**
+ * struct x86_npt - one nested page table.
+ * @root:   the top-level table page (its address is nCR3).
+ * @levels: 4 or 5.
+ */
+struct x86_npt {
+	struct page *root;
+	int levels;
+};
+
+static u64 *npt_table(u64 entry)
+{
+	return __va(x86_npt_entry_pa(entry));
+}
+
+static u64 *npt_root(const struct x86_npt *npt)
+{
+	return page_address(npt->root);
+}
+
+static bool npt_in_reach(const struct x86_npt *npt, u64 gpa)
+{
+	return !(gpa >> x86_npt_gpa_bits(npt->levels));
+}
+
+struct x86_npt *x86_npt_create(int levels)
+{
+	struct x86_npt *npt;
+
+	if (levels != 4 && levels != 5)
+		return ERR_PTR(-EINVAL);
+
+	npt = kzalloc(sizeof(*npt), GFP_KERNEL_ACCOUNT);
+	if (!npt)
+		return ERR_PTR(-ENOMEM);
+
+	npt->root = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!npt->root) {
+		kfree(npt);
+		return ERR_PTR(-ENOMEM);
+	}
+	npt->levels = levels;
+	return npt;
+}
+
+/*
+ * Recursion is bounded by the depth (at most five frames) and each frame
+ * is small, so the plain recursive form is the clearest one.
+ */
+static void npt_free_table(u64 *table, int level)
+{
+	int i;
+
+	if (level > 1) {
+		for (i = 0; i < X86_NPT_ENTRIES; i++) {
+			u64 entry = table[i];
+
+			if (x86_npt_present(entry))
+				npt_free_table(npt_table(entry), level - 1);
+		}
+	}
+	/* Level-1 entries point at guest frames, which belong to the core. */
+	free_page((unsigned long)table);
+}
+
+void x86_npt_destroy(struct x86_npt *npt)
+{
+	if (!npt)
+		return;
+	npt_free_table(npt_root(npt), npt->levels);
+	kfree(npt);
+}
+
+u64 x86_npt_root_pa(const struct x86_npt *npt)
+{
+	return page_to_phys(npt->root);
+}
+
+/*
+ * The slot of the level-1 entry for @gpa, creating missing intermediate
+ * tables on the way down. NULL when a table page cannot be allocated; the
+ * tables created before that stay (they are empty and freed at destroy).
+ */
+static u64 *npt_leaf_slot_alloc(struct x86_npt *npt, u64 gpa)
+{
+	u64 *table = npt_root(npt);
+	int level;
+
+	for (level = npt->levels; level > 1; level--) {
+		u64 *slot = &table[x86_npt_index(gpa, level)];
+		u64 entry = READ_ONCE(*slot);
+
+		if (!x86_npt_present(entry)) {
+			struct page *page;
+
+			page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			if (!page)
+				return NULL;
+			entry = x86_npt_table_entry(page_to_phys(page));
+			/*
+			 * The zeroed table must be visible before the entry
+			 * that lets a walker reach it (a no-op on x86's
+			 * ordered stores, but it states the requirement).
+			 */
+			smp_wmb();
+			WRITE_ONCE(*slot, entry);
+		}
+		table = npt_table(entry);
+	}
+	return &table[x86_npt_index(gpa, 1)];
+}
+
+int x86_npt_map(struct x86_npt *npt, u64 gpa, u64 hpa, u32 prot)
+{
+	u64 *slot;
+
+	if (!PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(hpa) ||
+	    (hpa & ~X86_NPT_ADDR_MASK) || !npt_in_reach(npt, gpa) ||
+	    (prot & ~(AXVCPU_PROT_WRITE | AXVCPU_PROT_EXEC)))
+		return -EINVAL;
+
+	slot = npt_leaf_slot_alloc(npt, gpa);
+	if (!slot)
+		return -ENOMEM;
+
+	WRITE_ONCE(*slot, x86_npt_leaf(hpa, prot & AXVCPU_PROT_WRITE,
+				       prot & AXVCPU_PROT_EXEC));
+	return 0;
+}
+
+/*
+ * Clears the leaves of [@start, @end) below @table, which sits at @level.
+ * Absent subtrees are skipped whole, so the cost follows the tables that
+ * exist rather than the size of the range.
+ */
+static unsigned long npt_unmap_range(u64 *table, int level, u64 start, u64 end)
+{
+	u64 span = 1ULL << x86_npt_shift(level);
+	unsigned long cleared = 0;
+	u64 addr = start;
+
+	while (addr < end) {
+		/* Cannot overflow: addr is below the reach, at most 2^57. */
+		u64 next = (addr & ~(span - 1)) + span;
+		u64 *slot = &table[x86_npt_index(addr, level)];
+		u64 entry = READ_ONCE(*slot);
+
+		if (next > end)
+			next = end;
+		if (x86_npt_present(entry)) {
+			if (level == 1) {
+				WRITE_ONCE(*slot, 0);
+				cleared++;
+			} else {
+				cleared += npt_unmap_range(npt_table(entry),
+							   level - 1, addr, next);
+			}
+		}
+		addr = next;
+	}
+	return cleared;
+}
+
+unsigned long x86_npt_unmap(struct x86_npt *npt, u64 gpa, u64 size)
+{
+	u64 reach = 1ULL << x86_npt_gpa_bits(npt->levels);
+	u64 end = gpa + size;
+
+	if (gpa >= reach || !size)
+		return 0;
+	/* Written so that a wrapping gpa + size is caught, not optimised out. */
+	if (end < gpa || end > reach)
+		end = reach;
+	return npt_unmap_range(npt_root(npt), npt->levels, gpa, end);
+}
+
+bool x86_npt_lookup(const struct x86_npt *npt, u64 gpa, u64 *hpa)
+{
+	u64 *table = npt_root(npt);
+	u64 entry;
+	int level;
+
+	if (!npt_in_reach(npt, gpa))
+		return false;
+
+	for (level = npt->levels; level > 1; level--) {
+		entry = READ_ONCE(table[x86_npt_index(gpa, level)]);
+		if (!x86_npt_present(entry))
+			return false;
+		table = npt_table(entry);
+	}
+	entry = READ_ONCE(table[x86_npt_index(gpa, 1)]);
+	if (!x86_npt_present(entry))
+		return false;
+	*hpa = x86_npt_entry_pa(entry);
+	return true;
+}
