@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# axvcpu: build everything, test it in QEMU, install it.
+#
+#   make              deps, then axvcpu.ko, libaxvcpu-user, selftests, tools,
+#                     unit tests (each directory only once it has a Makefile)
+#   make KDIR=/lib/modules/$(uname -r)/build
+#                     the same, the module built for that kernel instead of
+#                     the fetched one (no kernel is fetched then)
+#   make deps         host packages + Debian's current kernel (scripts/deps.sh)
+#   make unit         host unit tests (TAP)
+#   make check        everything: unit tests, then three QEMU boots
+#                     (Documentation/testing.rst); closes "N passed, N failed"
+#   make run          boot QEMU -cpu EPYC,+svm,+npt, load the module, show
+#                     what the backend found, power off
+#   make install      axvcpu.ko for the running kernel, the ABI header into
+#                     /usr/include/linux, and the user library if built
+#   make clean        module objects and build/ except the fetched kernel
+#   make distclean    all of build/
+#
+# Sub-directories write to $(TOP)/build/<dir>/ and get TOP=$(CURDIR).  The
+# module's objects are listed in ./Kbuild; kbuild builds them in the tree.
+
+# Written by scripts/deps.sh: KVER, FETCHED_KDIR, VMLINUZ, MODDIR.  Absent
+# until the first `make deps`; the targets that need it run `deps` first and
+# then a sub-make, which reads the file afresh.
+-include build/deps/env.mk
+
+KDIR ?= $(FETCHED_KDIR)
+# Set by the caller (command line or environment): build for that kernel
+# and leave the fetched one alone.
+USER_KDIR := $(filter command line environment,$(origin KDIR))
+
+# The running kernel, for `make install`.
+INSTALL_KDIR ?= /lib/modules/$(shell uname -r)/build
+
+# Use both cores unless the caller chose -j.
+JOBS ?= $(shell nproc)
+SUBMAKE = $(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
+
+SUBDIRS := $(foreach d,userlib selftests tools tests/unit,$(if $(wildcard $(d)/Makefile),$(d)))
+QEMU_CPU := EPYC,+svm,+npt
+
+.PHONY: all deps build-all module userlib selftests tools unit-build unit \
+	check run install clean distclean
+
+all: $(if $(USER_KDIR),,deps)
+	+@$(SUBMAKE) build-all
+
+deps:
+	@scripts/deps.sh
+
+build-all: module $(SUBDIRS:tests/unit=unit-build)
+
+module:
+	@test -n "$(KDIR)" || { echo "no KDIR: run 'make deps' first" >&2; exit 1; }
+	+$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userlib:
+	+$(MAKE) -C userlib TOP=$(CURDIR)
+
+# Both link libaxvcpu-user.a: let userlib finish before they ask for it.
+selftests: $(filter userlib,$(SUBDIRS))
+	+$(MAKE) -C selftests TOP=$(CURDIR)
+
+tools: $(filter userlib,$(SUBDIRS))
+	+$(MAKE) -C tools TOP=$(CURDIR)
+
+unit-build:
+	+$(MAKE) -C tests/unit TOP=$(CURDIR)
+
+unit:
+	+$(MAKE) -C tests/unit TOP=$(CURDIR) run
+
+# check and run boot the fetched kernel: the module must be built for it.
+check-kdir:
+	@if [ -n "$(USER_KDIR)" ]; then \
+		echo "make $(MAKECMDGOALS) boots the fetched kernel; do not set KDIR" >&2; \
+		exit 1; \
+	fi
+
+check: check-kdir deps
+	+@$(SUBMAKE) build-all
+	@scripts/check.sh
+
+run: check-kdir deps
+	+@$(SUBMAKE) build-all
+	@scripts/mkinitramfs.sh test
+	@scripts/boot-qemu.sh run "$(QEMU_CPU)" run
+
+# The objects are rebuilt when axvcpu.ko was built for another kernel (the
+# fetched one, say): kbuild's command lines would not tell the difference.
+INSTALL_KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(INSTALL_KDIR)/include/generated/utsrelease.h)
+
+install:
+	@test -d $(INSTALL_KDIR) || { echo "no $(INSTALL_KDIR): install the headers of the running kernel" >&2; exit 1; }
+	@if [ -f axvcpu.ko ] && [ "$$(modinfo -F vermagic axvcpu.ko | cut -d' ' -f1)" != "$(INSTALL_KREL)" ]; then \
+		$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) clean; \
+	fi
+	+$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) modules
+	+$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	install -D -m 0644 uapi/linux/axvcpu.h $(DESTDIR)/usr/include/linux/axvcpu.h
+	@if [ -f build/userlib/libaxvcpu-user.a ]; then \
+		$(MAKE) -C userlib TOP=$(CURDIR) install; \
+	fi
+
+# kbuild's own clean when a kernel tree is at hand; the same files by name
+# otherwise (say, after distclean).
+clean:
+	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	else \
+		find . -path ./build -prune -o -path ./.git -prune -o -type f \
+			\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+			   -o -name '.*.cmd' -o -name '*.o.d' -o -name '*.dwo' \) -print | xargs rm -f; \
+		rm -f Module.symvers modules.order; \
+	fi
+	@if [ -d build ]; then \
+		find build -mindepth 1 -maxdepth 1 ! -name deps -exec rm -rf {} +; \
+	fi
+
+distclean: clean
+	rm -rf build
+
+.PHONY: check-kdir

@@ -1,0 +1,178 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# /init of the test initramfs (busybox sh, PID 1 in the QEMU guest).
+#
+# The kernel command line chooses what it does:
+#   axvcpu.test=selftests  load axvcpu.ko, run every program of /selftests/TESTS
+#   axvcpu.test=nosvm      on a CPU without SVM: loading must fail with ENODEV
+#                          and the module must say why in the kernel log
+#   axvcpu.test=run        load the module, show what the backend found
+#   axvcpu.timeout=SECS    per-test timeout (default 120)
+#
+# Everything goes to the serial console, which the host captures.  The host
+# (scripts/check.sh) reads these markers, each alone on a line:
+#   # AXVCPU-RUNNER-START mode=MODE
+#   # AXVCPU-CPU-FLAGS <the flags line of /proc/cpuinfo>
+#   # AXVCPU-TEST-BEGIN NAME        then the TAP output of program NAME
+#   # AXVCPU-TEST-END NAME rc=N     N: its exit status (137: killed at timeout)
+#   # AXVCPU-RUNNER-DONE
+#   # AXVCPU-DMESG-BEGIN / # AXVCPU-DMESG-END   the whole kernel log (its
+#                                               last lines in mode run)
+# Nothing here decides pass or fail of a selftest: the host does, from the
+# TAP lines and the exit status.
+
+# The line the module prints when it refuses to load on a CPU without SVM
+# (extended regex, matched against dmesg).  Keep in step with the message in
+# the SVM backend's probe.
+NOSVM_PATTERN='axvcpu[a-z_-]*:.*(SVM|svm)'
+
+# The error busybox insmod prints for ENODEV, the errno the module must
+# return when no backend fits the CPU.
+NOSVM_ERROR='No such device'
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+
+MODE=
+TIMEOUT=120
+# shellcheck disable=SC2013
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	axvcpu.test=*) MODE=${arg#axvcpu.test=} ;;
+	axvcpu.timeout=*) TIMEOUT=${arg#axvcpu.timeout=} ;;
+	esac
+done
+
+echo "# AXVCPU-RUNNER-START mode=$MODE"
+echo "# AXVCPU-CPU-FLAGS $(grep -m1 '^flags' /proc/cpuinfo | sed 's/^flags[[:space:]]*:[[:space:]]*//')"
+
+# msr.ko gives the tests /dev/cpu/N/msr; it is not what is under test.
+insmod /msr.ko || echo "# warning: insmod /msr.ko failed"
+
+# Prints TAP for a program that did not run: every point of it failed.
+report_not_run() {
+	echo "# AXVCPU-TEST-BEGIN $1"
+	echo "TAP version 13"
+	echo "1..1"
+	echo "not ok 1 $2"
+	echo "# AXVCPU-TEST-END $1 rc=1"
+}
+
+load_module() {
+	[ -d /sys/module/axvcpu ] && return 0
+	insmod /axvcpu.ko
+}
+
+run_selftests() {
+	local name rc loaded=1
+
+	if ! load_module; then
+		echo "# insmod /axvcpu.ko failed:"
+		dmesg | grep -i axvcpu
+		loaded=0
+	fi
+	grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' /selftests/TESTS |
+	while read -r name; do
+		if [ "$loaded" = 0 ]; then
+			report_not_run "$name" "axvcpu.ko did not load"
+			continue
+		fi
+		# A test may unload the module (and load it again) itself; each
+		# test starts with it loaded.
+		if ! load_module; then
+			report_not_run "$name" "axvcpu.ko could not be loaded again"
+			continue
+		fi
+		echo "# AXVCPU-TEST-BEGIN $name"
+		# SIGKILL: a test blocked in a signal handler must still end.
+		(cd /selftests && timeout -s KILL "$TIMEOUT" "./$name") </dev/null
+		rc=$?
+		[ "$rc" = 137 ] && echo "# $name: killed after ${TIMEOUT}s (timeout)"
+		echo "# AXVCPU-TEST-END $name rc=$rc"
+	done
+}
+
+run_nosvm() {
+	local out rc fails=0
+
+	echo "# AXVCPU-TEST-BEGIN nosvm"
+	echo "TAP version 13"
+	echo "1..4"
+	out=$(insmod /axvcpu.ko 2>&1)
+	rc=$?
+	echo "# insmod /axvcpu.ko: rc=$rc: $out"
+	if [ "$rc" != 0 ]; then
+		echo "ok 1 insmod axvcpu.ko fails without SVM"
+	else
+		echo "not ok 1 insmod axvcpu.ko fails without SVM"
+		fails=$((fails + 1))
+	fi
+	if echo "$out" | grep -q "$NOSVM_ERROR"; then
+		echo "ok 2 insmod fails with ENODEV ($NOSVM_ERROR)"
+	else
+		echo "not ok 2 insmod fails with ENODEV ($NOSVM_ERROR)"
+		fails=$((fails + 1))
+	fi
+	if dmesg | grep -E "$NOSVM_PATTERN"; then
+		echo "ok 3 kernel log names the missing feature"
+	else
+		echo "not ok 3 kernel log names the missing feature (no line matches '$NOSVM_PATTERN')"
+		fails=$((fails + 1))
+	fi
+	if [ ! -e /dev/axvcpu ] && [ ! -d /sys/module/axvcpu ]; then
+		echo "ok 4 no module and no /dev/axvcpu left behind"
+	else
+		echo "not ok 4 no module and no /dev/axvcpu left behind"
+		fails=$((fails + 1))
+		rmmod axvcpu 2>/dev/null
+	fi
+	[ "$fails" = 0 ] && rc=0 || rc=1
+	echo "# AXVCPU-TEST-END nosvm rc=$rc"
+}
+
+run_interactive() {
+	local p
+
+	if ! load_module; then
+		echo "# insmod /axvcpu.ko failed"
+	elif [ -x /bin/axvcpu-info ]; then
+		/bin/axvcpu-info
+		echo "# axvcpu-info: rc=$?"
+	else
+		echo "# axvcpu.ko loaded; module parameters:"
+		for p in /sys/module/axvcpu/parameters/*; do
+			[ -e "$p" ] && echo "#   ${p##*/} = $(cat "$p")"
+		done
+		ls -l /dev/axvcpu
+	fi
+	echo "# kernel log lines of axvcpu:"
+	dmesg | grep -E 'axvcpu[a-z_-]*: '
+}
+
+case "$MODE" in
+selftests) run_selftests ;;
+nosvm) run_nosvm ;;
+run) run_interactive ;;
+*) echo "# unknown mode '$MODE' (axvcpu.test=selftests|nosvm|run)" ;;
+esac
+
+echo "# AXVCPU-RUNNER-DONE"
+# The host checks the whole kernel log of a test boot; a person watching
+# `make run` wants only its end.
+echo "# AXVCPU-DMESG-BEGIN"
+if [ "$MODE" = run ]; then
+	dmesg | tail -n 15
+else
+	dmesg
+fi
+echo "# AXVCPU-DMESG-END"
+sync
+# The last lines are still in the UART's queue: give them time to leave.
+sleep 2
+poweroff -f
