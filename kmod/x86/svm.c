@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AMD SVM backend: probing, per-CPU enable, ASIDs, the VM's nested page
+ * table and TLB, and the run path around the world switch. VMCB and
+ * register handling is in svm_vcpu.c, exit decoding in svm_exit.c, the
+ * switch itself in svm_vmrun.S. References are to the AMD64 APM vol. 2.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/irqflags.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/mce.h>
+#include <asm/msr.h>
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+#include <asm/ptrace.h>
+#include <asm/special_insns.h>
+
+#include "svm.h"
+
+/* CPUID bits probe looks at (APM vol. 3, appendix E). */
+#define CPUID_SVM_ECX_SVM	BIT(2)		/* 0x80000001 ECX */
+#define CPUID_SVM_EDX_NPT	BIT(0)		/* 0x8000000A EDX */
+#define CPUID_SVM_EDX_LBRV	BIT(1)
+#define CPUID_SVM_EDX_NRIPS	BIT(3)
+#define CPUID_SVM_EDX_CLEAN	BIT(5)
+#define CPUID_SVM_EDX_FLUSHASID	BIT(6)
+#define CPUID_SVM_EDX_DECODE	BIT(7)
+#define CPUID_SVM_EDX_VGIF	BIT(16)
+
+/* VM_CR (APM 15.30.1): SVMDIS set by firmware forbids EFER.SVME. */
+#define VM_CR_SVMDIS		BIT_ULL(4)
+
+/*
+ * MSRs a guest reads and writes without an exit. Only state VMSAVE and
+ * VMLOAD switch around every VMRUN qualifies: while the guest runs the
+ * hardware registers hold the guest's own values and the host's are
+ * restored from the host save area before anything in the host uses
+ * them. Everything else (SPEC_CTRL, TSC_AUX, the APIC, PMU and debug
+ * MSRs, ...) exits, so a guest cannot change host state behind the
+ * kernel's back.
+ */
+static const u32 svm_msr_passthrough[] = {
+	0xc0000100,	/* FS_BASE */
+	0xc0000101,	/* GS_BASE */
+	0xc0000102,	/* KERNEL_GS_BASE */
+};
+
+/**
+ * struct svm_cpu - per physical CPU state.
+ * @hsave:        the VM_HSAVE_PA page VMRUN saves host state into.
+ * @host_save:    the page the host's VMSAVE state goes to around VMRUN.
+ * @hsave_pa:     physical address of @hsave.
+ * @host_save_pa: physical address of @host_save.
+ * @next_asid:    next ASID to hand out in @asid_gen.
+ * @asid_gen:     ASID generation, only ever increasing.
+ * @enabled:      EFER.SVME was set by us on this CPU.
+ */
+struct svm_cpu {
+	struct page *hsave;
+	struct page *host_save;
+	u64 hsave_pa;
+	u64 host_save_pa;
+	u32 next_asid;
+	u64 asid_gen;
+	bool enabled;
+};
+
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+
+struct svm_host svm_host;
+
+static struct page *svm_iopm;
+static struct page *svm_msrpm;
+
+/* ---- Probe ------------------------------------------------------------ */
+
+static void svm_free_cpu_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+
+		if (sd->hsave)
+			__free_page(sd->hsave);
+		if (sd->host_save)
+			__free_page(sd->host_save);
+		sd->hsave = NULL;
+		sd->host_save = NULL;
+	}
+}
+
+static int svm_alloc_cpu_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+		int node = cpu_to_node(cpu);
+
+		sd->hsave = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		sd->host_save = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sd->hsave || !sd->host_save) {
+			svm_free_cpu_pages();
+			return -ENOMEM;
+		}
+		sd->hsave_pa = page_to_phys(sd->hsave);
+		sd->host_save_pa = page_to_phys(sd->host_save);
+	}
+	return 0;
+}
+
+/* Clear both intercept bits of @msr in the MSR permission map (APM 15.11). */
+static void svm_msrpm_allow(u8 *msrpm, u32 msr)
+{
+	static const struct {
+		u32 first;
+		u32 offset;
+	} ranges[] = {
+		{ 0x00000000, 0x0000 },
+		{ 0xc0000000, 0x0800 },
+		{ 0xc0010000, 0x1000 },
+	};
+	unsigned int i, bit;
+
+	for (i = 0; i < ARRAY_SIZE(ranges); i++) {
+		if (msr - ranges[i].first >= 0x2000)
+			continue;
+		bit = (msr - ranges[i].first) * 2;
+		msrpm[ranges[i].offset + bit / 8] &= ~(3U << (bit % 8));
+		return;
+	}
+}
+
+static int svm_alloc_permission_maps(void)
+{
+	unsigned int i;
+
+	svm_iopm = alloc_pages(GFP_KERNEL, get_order(VMCB_IOPM_SIZE));
+	svm_msrpm = alloc_pages(GFP_KERNEL, get_order(VMCB_MSRPM_SIZE));
+	if (!svm_iopm || !svm_msrpm) {
+		if (svm_iopm)
+			__free_pages(svm_iopm, get_order(VMCB_IOPM_SIZE));
+		if (svm_msrpm)
+			__free_pages(svm_msrpm, get_order(VMCB_MSRPM_SIZE));
+		svm_iopm = NULL;
+		svm_msrpm = NULL;
+		return -ENOMEM;
+	}
+	/* Every port and every MSR exits, but the list above. */
+	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << get_order(VMCB_IOPM_SIZE));
+	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << get_order(VMCB_MSRPM_SIZE));
+	for (i = 0; i < ARRAY_SIZE(svm_msr_passthrough); i++)
+		svm_msrpm_allow(page_address(svm_msrpm), svm_msr_passthrough[i]);
+	svm_host.iopm_pa = page_to_phys(svm_iopm);
+	svm_host.msrpm_pa = page_to_phys(svm_msrpm);
+	return 0;
+}
+
+static void svm_free_permission_maps(void)
+{
+	__free_pages(svm_iopm, get_order(VMCB_IOPM_SIZE));
+	__free_pages(svm_msrpm, get_order(VMCB_MSRPM_SIZE));
+	svm_iopm = NULL;
+	svm_msrpm = NULL;
+}
+
+/* CR4 bits the hardware accepts in a guest, from CPUID; never VMXE/SMXE. */
+static u64 svm_guest_cr4_mask(void)
+{
+	u32 ecx1 = cpuid_ecx(1), ebx7 = 0, ecx7 = 0, eax, edx;
+	u64 mask;
+
+	/* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+	mask = GENMASK_ULL(10, 0);
+	if (cpuid_eax(0) >= 7)
+		cpuid_count(7, 0, &eax, &ebx7, &ecx7, &edx);
+	if (ecx7 & BIT(2))
+		mask |= BIT_ULL(11);		/* UMIP */
+	if (ecx7 & BIT(16))
+		mask |= X86_CR4_LA57;
+	if (ebx7 & BIT(0))
+		mask |= BIT_ULL(16);		/* FSGSBASE */
+	if (ecx1 & BIT(17))
+		mask |= BIT_ULL(17);		/* PCIDE */
+	if ((ecx1 & BIT(26)) && svm_host.xsave)
+		mask |= X86_CR4_OSXSAVE;
+	if (ebx7 & BIT(7))
+		mask |= BIT_ULL(20);		/* SMEP */
+	if (ebx7 & BIT(20))
+		mask |= BIT_ULL(21);		/* SMAP */
+	if (ecx7 & BIT(3))
+		mask |= BIT_ULL(22);		/* PKE */
+	return mask;
+}
+
+static void svm_probe_fpu(void)
+{
+	u32 eax, ebx, ecx, edx;
+
+	svm_host.xsave = boot_cpu_has(X86_FEATURE_XSAVE) &&
+			 cpu_feature_enabled(X86_FEATURE_OSXSAVE);
+	if (!svm_host.xsave) {
+		svm_host.fpu_size = 512;	/* FXSAVE image */
+		return;
+	}
+	svm_host.host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	/* EBX: bytes XSAVE writes for the features enabled in XCR0 now. */
+	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+	svm_host.fpu_size = max_t(u32, ebx, 576);
+}
+
+static int svm_probe(struct axvcpu_arch_caps *caps)
+{
+	u32 eax, ebx, ecx, edx, maxphy, reach;
+	u64 vm_cr, efer;
+	int ret;
+
+	if (cpuid_eax(0x80000000) < 0x8000000a ||
+	    !(cpuid_ecx(0x80000001) & CPUID_SVM_ECX_SVM)) {
+		pr_err("CPU has no AMD SVM (CPUID 0x80000001 ECX bit 2); not loading\n");
+		return -ENODEV;
+	}
+	cpuid(0x8000000a, &eax, &ebx, &ecx, &edx);
+	if (!(edx & CPUID_SVM_EDX_NPT)) {
+		pr_err("CPU has SVM but no nested paging (CPUID 0x8000000A EDX bit 0); not loading\n");
+		return -ENODEV;
+	}
+	if (!rdmsrl_safe(MSR_VM_CR, &vm_cr) && (vm_cr & VM_CR_SVMDIS)) {
+		pr_err("SVM is disabled by the firmware (VM_CR.SVMDIS); not loading\n");
+		return -ENODEV;
+	}
+	if (ebx < 2) {
+		pr_err("CPU offers no guest ASID (CPUID 0x8000000A EBX = %u); not loading\n", ebx);
+		return -ENODEV;
+	}
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME) {
+		pr_err("EFER.SVME is already set: another hypervisor (kvm_amd?) owns SVM; not loading\n");
+		return -EBUSY;
+	}
+
+	memset(&svm_host, 0, sizeof(svm_host));
+	svm_host.max_asid = ebx - 1;
+	svm_host.nrips = edx & CPUID_SVM_EDX_NRIPS;
+	svm_host.flush_by_asid = edx & CPUID_SVM_EDX_FLUSHASID;
+
+	caps->arch = AXVCPU_ARCH_X86_64;
+	caps->backend = AXVCPU_BACKEND_SVM;
+	strscpy(caps->name, "svm", sizeof(caps->name));
+	caps->npt_levels = pgtable_l5_enabled() ? 5 : 4;
+	caps->nr_asids = ebx;
+	caps->hw_features = 0;
+	if (edx & CPUID_SVM_EDX_NRIPS)
+		caps->hw_features |= AXVCPU_HWF_SVM_NRIPS;
+	if (edx & CPUID_SVM_EDX_DECODE)
+		caps->hw_features |= AXVCPU_HWF_SVM_DECODE_ASSISTS;
+	if (edx & CPUID_SVM_EDX_VGIF)
+		caps->hw_features |= AXVCPU_HWF_SVM_VGIF;
+	if (edx & CPUID_SVM_EDX_FLUSHASID)
+		caps->hw_features |= AXVCPU_HWF_SVM_FLUSH_BY_ASID;
+	if (edx & CPUID_SVM_EDX_CLEAN)
+		caps->hw_features |= AXVCPU_HWF_SVM_VMCB_CLEAN;
+	if (edx & CPUID_SVM_EDX_LBRV)
+		caps->hw_features |= AXVCPU_HWF_SVM_LBRV;
+	if (caps->npt_levels == 5)
+		caps->hw_features |= AXVCPU_HWF_HOST_LA57;
+
+	/* A 4-level table reaches 48 bits of guest physical space, 5 levels 57. */
+	eax = cpuid_eax(0x80000008);
+	maxphy = eax & 0xff;
+	reach = caps->npt_levels == 5 ? 52 : 48;
+	caps->gpa_bits = min(maxphy, reach);
+	svm_host.vaddr_bits = (eax >> 8) & 0xff;
+
+	svm_probe_fpu();
+	svm_host.limits.maxphyaddr = maxphy;
+	svm_host.limits.efer_mask = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
+	if (cpuid_edx(0x80000001) & BIT(25))
+		svm_host.limits.efer_mask |= BIT_ULL(14);	/* FFXSR */
+	svm_host.limits.cr4_mask = svm_guest_cr4_mask();
+
+	ret = svm_alloc_permission_maps();
+	if (ret)
+		return ret;
+	ret = svm_alloc_cpu_pages();
+	if (ret) {
+		svm_free_permission_maps();
+		return ret;
+	}
+	svm_host.caps = *caps;
+	return 0;
+}
+
+static void svm_exit(void)
+{
+	svm_free_cpu_pages();
+	svm_free_permission_maps();
+}
+
+/* ---- Per-CPU enable --------------------------------------------------- */
+
+static int svm_hardware_enable(void)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	u64 efer, vm_cr;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		return -EBUSY;
+	if (!rdmsrl_safe(MSR_VM_CR, &vm_cr) && (vm_cr & VM_CR_SVMDIS))
+		return -ENODEV;
+
+	wrmsrl(MSR_VM_HSAVE_PA, sd->hsave_pa);
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	/*
+	 * Whatever this CPU's TLB holds under guest ASIDs is stale: no VCPU
+	 * keeps its ASID (new generation), and the first one handed out
+	 * starts yet another with a full flush.
+	 */
+	sd->asid_gen++;
+	sd->next_asid = svm_host.max_asid + 1;
+	sd->enabled = true;
+	return 0;
+}
+
+static void svm_hardware_disable(void)
+{
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	u64 efer;
+
+	/* Never clear an EFER.SVME another hypervisor set. */
+	if (!sd->enabled)
+		return;
+	sd->enabled = false;
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, 0);
+}
+
+/* ---- VMs: nested page table and its TLB ------------------------------- */
+
+static void *svm_vm_create(struct axvcpu_vm *vm)
+{
+	struct svm_vm *sv;
+	int ret = -ENOMEM;
+
+	sv = kzalloc(sizeof(*sv), GFP_KERNEL_ACCOUNT);
+	if (!sv)
+		return ERR_PTR(-ENOMEM);
+	if (!zalloc_cpumask_var(&sv->in_guest, GFP_KERNEL_ACCOUNT))
+		goto err_free;
+	sv->npt = x86_npt_create(svm_host.caps.npt_levels);
+	if (IS_ERR(sv->npt)) {
+		ret = PTR_ERR(sv->npt);
+		goto err_mask;
+	}
+	sv->ncr3 = x86_npt_root_pa(sv->npt);
+	sv->vm = vm;
+	atomic64_set(&sv->tlb_gen, 0);
+	return sv;
+
+err_mask:
+	free_cpumask_var(sv->in_guest);
+err_free:
+	kfree(sv);
+	return ERR_PTR(ret);
+}
+
+static void svm_vm_destroy(void *arch_vm)
+{
+	struct svm_vm *sv = arch_vm;
+
+	if (IS_ERR_OR_NULL(sv))
+		return;
+	x86_npt_destroy(sv->npt);
+	free_cpumask_var(sv->in_guest);
+	kfree(sv);
+}
+
+static void svm_kick_noop(void *unused)
+{
+}
+
+/*
+ * Make every translation of @sv older than now unusable. The generation
+ * bump makes each VCPU flush its ASID before its next VMRUN; the IPI,
+ * waited for, forces the CPUs that are in the guest right now out of it
+ * (the physical interrupt exits, INTR is intercepted). Pairs with the
+ * barrier between cpumask_set_cpu() and the generation read in svm_run():
+ * either we see the CPU in @in_guest, or it sees the new generation.
+ */
+static void svm_vm_flush(struct svm_vm *sv)
+{
+	atomic64_inc(&sv->tlb_gen);
+	/* Generation store before the @in_guest load; pairs with svm_run(). */
+	smp_mb__after_atomic();
+	preempt_disable();
+	smp_call_function_many(sv->in_guest, svm_kick_noop, NULL, true);
+	preempt_enable();
+}
+
+static int svm_npt_map(void *arch_vm, u64 gpa, u64 hpa, u32 prot)
+{
+	struct svm_vm *sv = arch_vm;
+	bool was_mapped;
+	u64 old;
+	int ret;
+
+	was_mapped = x86_npt_lookup(sv->npt, gpa, &old);
+	ret = x86_npt_map(sv->npt, gpa, hpa, prot);
+	/*
+	 * A new entry needs no flush (a TLB never holds non-present
+	 * translations); a replaced one might be cached with the old frame
+	 * or rights.
+	 */
+	if (!ret && was_mapped)
+		svm_vm_flush(sv);
+	return ret;
+}
+
+static void svm_npt_zap(void *arch_vm, u64 gpa, u64 size)
+{
+	struct svm_vm *sv = arch_vm;
+
+	if (x86_npt_unmap(sv->npt, gpa, size))
+		svm_vm_flush(sv);
+}
+
+/* ---- Run -------------------------------------------------------------- */
+
+/*
+ * Give @v an ASID valid on this CPU (APM 15.16): a VCPU keeps its ASID
+ * while it stays on the CPU that handed it out and that CPU stays in the
+ * same generation; otherwise it takes the next free one, and when those
+ * run out the CPU starts a new generation with a flush of all ASIDs.
+ * Then flush the ASID if the VM's nested tables changed since the VCPU
+ * last ran. Interrupts are off.
+ */
+static void svm_pick_asid(struct svm_vcpu *v, struct svm_cpu *sd, int cpu)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	s64 gen = atomic64_read(&v->svm_vm->tlb_gen);
+
+	if (v->asid_cpu != cpu || v->asid_gen != sd->asid_gen) {
+		if (sd->next_asid > svm_host.max_asid) {
+			sd->asid_gen++;
+			sd->next_asid = 1;
+			ctl->tlb_ctl = VMCB_TLB_FLUSH_ALL;
+		}
+		/* Unused so far in this generation: nothing cached under it. */
+		v->asid = sd->next_asid++;
+		v->asid_gen = sd->asid_gen;
+		v->asid_cpu = cpu;
+		ctl->asid = v->asid;
+		v->tlb_gen = gen;
+	} else if (v->tlb_gen != gen) {
+		if (ctl->tlb_ctl == VMCB_TLB_NOTHING)
+			ctl->tlb_ctl = svm_host.flush_by_asid ? VMCB_TLB_FLUSH_ASID :
+								VMCB_TLB_FLUSH_ALL;
+		v->tlb_gen = gen;
+	}
+}
+
+/*
+ * The part with GIF clear. XCR0 follows the guest only here, where no
+ * host code can use XSAVE-managed state and no interrupt or NMI is taken.
+ * RFLAGS.IF is set for VMRUN because with V_INTR_MASKING the host's IF
+ * decides whether physical interrupts exit the guest; GIF keeps them
+ * pending meanwhile and until STGI, and after the CLI they wait for the
+ * caller's local_irq_enable().
+ */
+static void svm_world_switch(struct svm_vcpu *v, struct svm_cpu *sd)
+{
+	bool switch_xcr0 = svm_host.xsave && v->xcr0 != svm_host.host_xcr0;
+
+	asm volatile("clgi" ::: "memory");
+	if (switch_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	/* Zen1 divider erratum: do not leave a host quotient to the guest. */
+	amd_clear_divider();
+
+	raw_local_irq_enable();
+	svm_vmrun(v->gprs, v->vmcb_pa, sd->host_save_pa);
+	raw_local_irq_disable();
+
+	if (switch_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host.host_xcr0);
+	asm volatile("stgi" ::: "memory");
+}
+
+/*
+ * A machine check taken in the guest exits (the #MC intercept); hand it
+ * to the host's handler as if it had hit user space, which is where the
+ * guest's instruction stream conceptually ran.
+ */
+static void svm_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
+}
+
+static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
+{
+	struct svm_vcpu *v = arch_vcpu;
+	struct svm_vm *sv = v->svm_vm;
+	struct svm_cpu *sd;
+	bool host_bp;
+	u32 host_pkru = 0;
+	int cpu;
+
+	/*
+	 * kernel_fpu_begin() saves the thread's user FPU state and disables
+	 * preemption; the guest's state is loaded over the registers, and
+	 * the thread's comes back on its return to user space.
+	 */
+	kernel_fpu_begin();
+	local_irq_disable();
+	cpu = smp_processor_id();
+	sd = per_cpu_ptr(&svm_cpu, cpu);
+	if (unlikely(!sd->enabled)) {
+		/* percpu.c failed to enable this CPU: no VMRUN here. */
+		local_irq_enable();
+		kernel_fpu_end();
+		return -EBUSY;
+	}
+
+	cpumask_set_cpu(cpu, sv->in_guest);
+	/* @in_guest store before the generation load; pairs with svm_vm_flush(). */
+	smp_mb__after_atomic();
+	svm_pick_asid(v, sd, cpu);
+
+	/* PKRU is live kernel state (it guards user accesses): keep the host's. */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
+		host_pkru = rdpkru();
+	svm_fpu_load(v);
+
+	/* Host breakpoints must not fire in the switch; VMRUN loads guest DR7. */
+	host_bp = hw_breakpoint_active();
+	if (host_bp)
+		set_debugreg(0, 7);
+
+	svm_world_switch(v, sd);
+
+	cpumask_clear_cpu(cpu, sv->in_guest);
+	v->vmcb->control.tlb_ctl = VMCB_TLB_NOTHING;
+
+	/* #VMEXIT leaves DR7 disabled: bring back the host's breakpoints. */
+	if (host_bp)
+		hw_breakpoint_restore();
+
+	svm_fpu_save(v);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != host_pkru)
+		wrpkru(host_pkru);
+
+	if (unlikely(v->vmcb->control.exit_code == VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC))
+		svm_machine_check();
+
+	local_irq_enable();
+	kernel_fpu_end();
+
+	return svm_handle_exit(v, run);
+}
+
+/* The backend, listed in backends.c. */
+const struct axvcpu_arch_ops svm_arch_ops = {
+	.probe			= svm_probe,
+	.exit			= svm_exit,
+	.hardware_enable	= svm_hardware_enable,
+	.hardware_disable	= svm_hardware_disable,
+	.vm_create		= svm_vm_create,
+	.vm_destroy		= svm_vm_destroy,
+	.npt_map		= svm_npt_map,
+	.npt_zap		= svm_npt_zap,
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_destroy		= svm_vcpu_destroy,
+	.setup			= svm_setup,
+	.run			= svm_run,
+	.complete_read		= svm_complete_read,
+	.get_rip		= svm_get_rip,
+	.get_regs		= svm_get_regs,
+	.set_regs		= svm_set_regs,
+	.get_sregs		= svm_get_sregs,
+	.set_sregs		= svm_set_sregs,
+	.set_cpuid		= svm_set_cpuid,
+};

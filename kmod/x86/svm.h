@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal header of the AMD SVM backend (svm.c, svm_vcpu.c, svm_exit.c,
+ * svm_vmrun.S). Nothing outside kmod/x86/svm* includes it.
+ */
+#ifndef _AXVCPU_X86_SVM_H
+#define _AXVCPU_X86_SVM_H
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/types.h>
+
+#include "arch.h"
+#include "npt.h"
+#include "vmcb.h"
+#include "x86_state.h"
+
+/* Guest GPR slots in &struct svm_vcpu.gprs, in the x86 encoding order. */
+enum svm_gpr {
+	SVM_RAX, SVM_RCX, SVM_RDX, SVM_RBX, SVM_RSP, SVM_RBP, SVM_RSI, SVM_RDI,
+	SVM_R8, SVM_R9, SVM_R10, SVM_R11, SVM_R12, SVM_R13, SVM_R14, SVM_R15,
+	SVM_NR_GPRS
+};
+
+/**
+ * struct svm_host - what probe found, read-only afterwards.
+ * @caps:          the capabilities reported to the core.
+ * @limits:        what SET_SREGS may load (x86_sregs_check()).
+ * @iopm_pa:       the I/O permission map shared by every VMCB.
+ * @msrpm_pa:      the MSR permission map shared by every VMCB.
+ * @max_asid:      highest usable ASID (CPUID 0x8000000A EBX - 1).
+ * @nrips:         the CPU saves the next RIP on instruction intercepts.
+ * @flush_by_asid: TLB_CONTROL 3 is supported.
+ * @xsave:         XSAVE/XRSTOR are used for guest FPU state (else FXSAVE).
+ * @host_xcr0:     XCR0 of the host, the most a guest may enable.
+ * @fpu_size:      bytes of a guest XSAVE (or FXSAVE) area.
+ * @vaddr_bits:    linear address width, for canonical checks of MSRs.
+ */
+struct svm_host {
+	struct axvcpu_arch_caps caps;
+	struct x86_cpu_limits limits;
+	u64 iopm_pa;
+	u64 msrpm_pa;
+	u32 max_asid;
+	bool nrips;
+	bool flush_by_asid;
+	bool xsave;
+	u64 host_xcr0;
+	u32 fpu_size;
+	u32 vaddr_bits;
+};
+
+extern struct svm_host svm_host;
+
+/* svm.c: the backend's operations, listed in backends.c. */
+extern const struct axvcpu_arch_ops svm_arch_ops;
+
+/**
+ * struct svm_vm - the backend's VM.
+ * @vm:        the core's handle, for axvcpu_vm_fault() and friends.
+ * @npt:       the nested page table.
+ * @ncr3:      its root, loaded into every VMCB of the VM.
+ * @tlb_gen:   bumped by every npt_zap; a VCPU that saw an older value
+ *             flushes its ASID before the next VMRUN.
+ * @in_guest:  CPUs currently between VMRUN setup and #VMEXIT for this VM,
+ *             the ones npt_zap must kick.
+ */
+struct svm_vm {
+	struct axvcpu_vm *vm;
+	struct x86_npt *npt;
+	u64 ncr3;
+	atomic64_t tlb_gen;
+	cpumask_var_t in_guest;
+};
+
+/**
+ * struct svm_read - geometry of the read exit the next RUN completes,
+ * kept in the kernel so that user space only supplies the value.
+ * @reason:      AXVCPU_EXIT_* of the exit, 0 when none is pending.
+ * @width:       access width in bytes.
+ * @reg:         destination GPR (MMIO_READ).
+ * @reg_width:   bytes of the destination written (MMIO_READ).
+ * @sign_extend: sign-extend from @width (MMIO_READ).
+ */
+struct svm_read {
+	u32 reason;
+	u8 width;
+	u8 reg;
+	u8 reg_width;
+	u8 sign_extend;
+};
+
+/**
+ * struct svm_vcpu - the backend's VCPU.
+ * @gprs:       guest GPRs but RAX and RSP, which live in the VMCB; the
+ *              world switch loads and stores this array (first member: the
+ *              assembly addresses it by slot number only).
+ * @vmcb:       the VMCB page.
+ * @vmcb_pa:    its physical address.
+ * @svm_vm:     the VM.
+ * @vcpu:       the core's handle.
+ * @asid:       ASID on @asid_cpu, valid while @asid_gen is that CPU's.
+ * @asid_gen:   generation @asid was handed out in.
+ * @asid_cpu:   CPU of @asid, -1 before the first run.
+ * @tlb_gen:    &svm_vm.tlb_gen value the ASID's translations reflect.
+ * @xcr0:       guest XCR0.
+ * @fpu:        guest XSAVE (or FXSAVE) area, 64-byte aligned.
+ * @fpu_order:  page order of @fpu.
+ * @apic_base:  guest IA32_APIC_BASE as SET_SREGS left it.
+ * @apic_id:    APIC id the filtered host CPUID reports.
+ * @cpuid:      CPUID table from SET_CPUID, NULL for filtered host values.
+ * @cpuid_nent: entries in @cpuid.
+ * @read:       pending read exit.
+ */
+struct svm_vcpu {
+	u64 gprs[SVM_NR_GPRS];
+	struct svm_vmcb *vmcb;
+	u64 vmcb_pa;
+	struct svm_vm *svm_vm;
+	struct axvcpu_vcpu *vcpu;
+	u32 asid;
+	u64 asid_gen;
+	int asid_cpu;
+	s64 tlb_gen;
+	u64 xcr0;
+	void *fpu;
+	unsigned int fpu_order;
+	u64 apic_base;
+	u32 apic_id;
+	struct axvcpu_cpuid_entry *cpuid;
+	u32 cpuid_nent;
+	struct svm_read read;
+};
+
+/* svm_vmrun.S */
+/**
+ * svm_vmrun() - the world switch: save host VMLOAD state, load the
+ * guest's and its GPRs, VMRUN, store the GPRs and the guest's VMSAVE
+ * state, reload the host's. Called with GIF clear and IF set.
+ * @gprs:         &svm_vcpu.gprs.
+ * @vmcb_pa:      physical address of the guest VMCB.
+ * @host_save_pa: physical address of this CPU's host VMSAVE area.
+ */
+void svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_save_pa);
+
+/* svm_vcpu.c */
+void *svm_vcpu_create(struct axvcpu_vcpu *vcpu, void *arch_vm);
+void svm_vcpu_destroy(void *arch_vcpu);
+void svm_vcpu_reset(struct svm_vcpu *v);
+int svm_setup(void *arch_vcpu, const struct axvcpu_setup *setup);
+u64 svm_get_rip(void *arch_vcpu);
+void svm_get_regs(void *arch_vcpu, struct axvcpu_regs *regs);
+int svm_set_regs(void *arch_vcpu, const struct axvcpu_regs *regs);
+void svm_get_sregs(void *arch_vcpu, struct axvcpu_sregs *sregs);
+int svm_set_sregs(void *arch_vcpu, const struct axvcpu_sregs *sregs);
+int svm_set_cpuid(void *arch_vcpu, const struct axvcpu_cpuid_entry *entries, u32 nent);
+void svm_complete_read(void *arch_vcpu, const struct axvcpu_run *run);
+u64 svm_gpr_read(struct svm_vcpu *v, unsigned int reg);
+void svm_gpr_write(struct svm_vcpu *v, unsigned int reg, u64 val);
+void svm_fpu_load(struct svm_vcpu *v);
+void svm_fpu_save(struct svm_vcpu *v);
+
+/* svm_exit.c */
+int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);
+void svm_inject_exception(struct svm_vcpu *v, u8 vector, bool has_error, u32 error);
+
+#endif /* _AXVCPU_X86_SVM_H */

@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exit decoding: turn a #VMEXIT into an axvcpu exit (or handle it in
+ * the kernel and report NOTHING). Exit codes and EXITINFO encodings are
+ * from the AMD64 APM vol. 2, 15.9-15.12 and appendix C.
+ *
+ * Guest-controlled input never stops the host: an exit this file does
+ * not know becomes INTERNAL_ERROR with the raw code, and bad operands
+ * become exceptions injected into the guest.
+ *
+ * Instruction lengths: with NRIP save the CPU reports the next RIP;
+ * without it (QEMU's EPYC model) the intercepted instructions have fixed
+ * encodings: HLT 1, CPUID/RDMSR/WRMSR/INVD/WBINVD 2, VMMCALL/XSETBV 3.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/bitops.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <asm/page.h>
+#include <asm/fpu/types.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+
+#include "svm.h"
+
+#define SVM_CR4_PKE		(1ULL << 22)
+#define SVM_SEG_ATTR_L		(1U << 9)
+
+/* MSRs the kernel keeps in the VMCB (APM vol. 2 appendix A). */
+#define SVM_MSR_TSC		0x00000010
+#define SVM_MSR_SYSENTER_CS	0x00000174
+#define SVM_MSR_SYSENTER_ESP	0x00000175
+#define SVM_MSR_SYSENTER_EIP	0x00000176
+#define SVM_MSR_PAT		0x00000277
+#define SVM_MSR_EFER		0xc0000080
+#define SVM_MSR_STAR		0xc0000081
+#define SVM_MSR_LSTAR		0xc0000082
+#define SVM_MSR_CSTAR		0xc0000083
+#define SVM_MSR_SFMASK		0xc0000084
+#define SVM_MSR_FS_BASE		0xc0000100
+#define SVM_MSR_GS_BASE		0xc0000101
+#define SVM_MSR_KERNEL_GS_BASE	0xc0000102
+
+/* Result of the in-kernel MSR handlers. */
+enum svm_msr_result {
+	SVM_MSR_DONE,		/* emulated */
+	SVM_MSR_USER,		/* not the kernel's: exit to user space */
+	SVM_MSR_FAULT,		/* bad value: #GP */
+};
+
+static bool svm_in_64bit_mode(struct svm_vcpu *v)
+{
+	return (v->vmcb->save.efer & X86_EFER_LMA) &&
+	       (v->vmcb->save.cs.attrib & SVM_SEG_ATTR_L);
+}
+
+/*
+ * Move RIP past the intercepted instruction of @len bytes and drop the
+ * interrupt shadow it may have been in (the instruction has completed).
+ */
+static void svm_skip(struct svm_vcpu *v, unsigned int len)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	struct svm_vmcb_save *save = &v->vmcb->save;
+	u64 rip;
+
+	if (svm_host.nrips && ctl->next_rip) {
+		rip = ctl->next_rip;
+	} else {
+		rip = save->rip + len;
+		if (!svm_in_64bit_mode(v))
+			rip = (u32)rip;
+	}
+	save->rip = rip;
+	ctl->int_state &= ~VMCB_INT_STATE_SHADOW;
+}
+
+/**
+ * svm_inject_exception() - deliver an exception at the next VMRUN.
+ * @v:         the VCPU.
+ * @vector:    the exception vector.
+ * @has_error: the exception pushes an error code (dropped in real mode,
+ *             where none is pushed).
+ * @error:     the error code.
+ */
+void svm_inject_exception(struct svm_vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+
+	if (!(v->vmcb->save.cr0 & X86_CR0_PE))
+		has_error = false;
+	ctl->event_inj = vector | VMCB_EVENT_TYPE_EXCEPTION | VMCB_EVENT_VALID |
+			 (has_error ? VMCB_EVENT_HAS_ERROR : 0);
+	ctl->event_inj_err = has_error ? error : 0;
+}
+
+static void svm_inject_ud(struct svm_vcpu *v)
+{
+	svm_inject_exception(v, VMCB_VEC_UD, false, 0);
+}
+
+static void svm_inject_gp(struct svm_vcpu *v)
+{
+	svm_inject_exception(v, VMCB_VEC_GP, true, 0);
+}
+
+/*
+ * An exit can interrupt the delivery of an event to the guest (e.g. a
+ * nested page fault on the guest's IDT or stack): the event is reported
+ * in EXITINTINFO and must be delivered again at the next VMRUN, or the
+ * guest loses it. INTn, INT3 and INTO are not re-injected: RIP still
+ * points at the instruction, which simply runs again.
+ */
+static void svm_reinject_event(struct svm_vcpu *v)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	u32 info = ctl->exit_int_info;
+	u32 type = info & VMCB_EVENT_TYPE_MASK;
+	u8 vector = info & VMCB_EVENT_VECTOR_MASK;
+
+	ctl->event_inj = 0;
+	ctl->event_inj_err = 0;
+	if (!(info & VMCB_EVENT_VALID))
+		return;
+	if (type == VMCB_EVENT_TYPE_SOFT_INT)
+		return;
+	if (type == VMCB_EVENT_TYPE_EXCEPTION &&
+	    (vector == VMCB_VEC_BP || vector == VMCB_VEC_OF))
+		return;
+	ctl->event_inj = info;
+	ctl->event_inj_err = ctl->exit_int_info_err;
+}
+
+/* ---- CPUID ------------------------------------------------------------ */
+
+/*
+ * Host CPUID as a guest of this backend should see it: no SVM (no nested
+ * virtualization), the hypervisor bit, no hypervisor leaves, OSXSAVE and
+ * OSPKE following the guest's CR4, and nothing advertised that the
+ * intercepts turn into #UD (MONITOR/MWAIT, MONITORX, RDPRU) or that the
+ * backend does not manage (XSAVES supervisor state, SEV).
+ *
+ * The APIC id is &svm_vcpu.apic_id (leaf 1 EBX[31:24], the x2APIC id of
+ * leaves 0xB/0x1F, the extended APIC id of leaf 0x8000001E).
+ */
+static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
+			   u32 *c, u32 *d)
+{
+	struct svm_vmcb_save *save = &v->vmcb->save;
+	u32 max = cpuid_eax(fn & 0x80000000);
+
+	*a = *b = *c = *d = 0;
+	/* Beyond the highest leaf, and the hypervisor range: zeros. */
+	if (fn > max || (fn >= 0x40000000 && fn < 0x80000000))
+		return;
+	cpuid_count(fn, idx, a, b, c, d);
+
+	switch (fn) {
+	case 1:
+		*b = (*b & 0x00ffffff) | (v->apic_id << 24);	/* initial APIC id */
+		*c &= ~(BIT(3) | BIT(5) | BIT(27));	/* MONITOR, VMX, OSXSAVE */
+		if (!svm_host.xsave)
+			*c &= ~BIT(26);			/* XSAVE */
+		if (save->cr4 & X86_CR4_OSXSAVE)
+			*c |= BIT(27);
+		*c |= BIT(31);				/* hypervisor */
+		break;
+	case 7:
+		if (idx == 0) {
+			*c &= ~(BIT(4) | BIT(5));	/* OSPKE, WAITPKG */
+			if (save->cr4 & SVM_CR4_PKE)
+				*c |= BIT(4);
+		}
+		break;
+	case 0xb:
+	case 0x1f:
+		*d = v->apic_id;			/* x2APIC id */
+		break;
+	case 0xd:
+		if (!svm_host.xsave) {
+			*a = *b = *c = *d = 0;
+		} else if (idx == 0) {
+			*a &= (u32)svm_host.host_xcr0;
+			*d &= (u32)(svm_host.host_xcr0 >> 32);
+		} else if (idx == 1) {
+			*a &= ~BIT(3);			/* XSAVES/XRSTORS */
+			*b = *c = *d = 0;
+		} else if (idx >= 64 || !(svm_host.host_xcr0 & BIT_ULL(idx))) {
+			*a = *b = *c = *d = 0;
+		}
+		break;
+	case 0x80000001:
+		*c &= ~(BIT(2) | BIT(29));		/* SVM, MONITORX */
+		break;
+	case 0x80000008:
+		*b &= ~BIT(4);				/* RDPRU */
+		break;
+	case 0x8000001e:
+		*a = v->apic_id;			/* extended APIC id */
+		break;
+	case 0x8000000a:				/* SVM features */
+	case 0x8000001f:				/* SEV */
+		*a = *b = *c = *d = 0;
+		break;
+	}
+}
+
+static void svm_cpuid(struct svm_vcpu *v)
+{
+	u32 fn = svm_gpr_read(v, SVM_RAX), idx = svm_gpr_read(v, SVM_RCX);
+	u32 a = 0, b = 0, c = 0, d = 0;
+	u32 i;
+
+	if (v->cpuid) {
+		/* Exact match only; anything else reads as zeros. */
+		for (i = 0; i < v->cpuid_nent; i++) {
+			const struct axvcpu_cpuid_entry *e = &v->cpuid[i];
+
+			if (e->function != fn)
+				continue;
+			if ((e->flags & AXVCPU_CPUID_FLAG_INDEX) && e->index != idx)
+				continue;
+			a = e->eax;
+			b = e->ebx;
+			c = e->ecx;
+			d = e->edx;
+			break;
+		}
+	} else {
+		svm_cpuid_host(v, fn, idx, &a, &b, &c, &d);
+	}
+	svm_gpr_write(v, SVM_RAX, a);
+	svm_gpr_write(v, SVM_RBX, b);
+	svm_gpr_write(v, SVM_RCX, c);
+	svm_gpr_write(v, SVM_RDX, d);
+	svm_skip(v, 2);
+}
+
+/* ---- MSRs ------------------------------------------------------------- */
+
+static bool svm_canonical(u64 addr)
+{
+	return sign_extend64(addr, svm_host.vaddr_bits - 1) == addr;
+}
+
+/* Each PAT entry must be UC, WC, WT, WP, WB or UC- (2, 3 and >7 reserved). */
+static bool svm_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+static enum svm_msr_result svm_msr_read(struct svm_vcpu *v, u32 msr, u64 *data)
+{
+	struct svm_vmcb_save *save = &v->vmcb->save;
+
+	switch (msr) {
+	case SVM_MSR_TSC:
+		*data = rdtsc() + v->vmcb->control.tsc_offset;
+		break;
+	case SVM_MSR_EFER:
+		*data = save->efer & ~X86_EFER_SVME;
+		break;
+	case SVM_MSR_PAT:
+		*data = save->g_pat;
+		break;
+	case SVM_MSR_FS_BASE:
+		*data = save->fs.base;
+		break;
+	case SVM_MSR_GS_BASE:
+		*data = save->gs.base;
+		break;
+	case SVM_MSR_KERNEL_GS_BASE:
+		*data = save->kernel_gs_base;
+		break;
+	case SVM_MSR_STAR:
+		*data = save->star;
+		break;
+	case SVM_MSR_LSTAR:
+		*data = save->lstar;
+		break;
+	case SVM_MSR_CSTAR:
+		*data = save->cstar;
+		break;
+	case SVM_MSR_SFMASK:
+		*data = save->sfmask;
+		break;
+	case SVM_MSR_SYSENTER_CS:
+		*data = save->sysenter_cs;
+		break;
+	case SVM_MSR_SYSENTER_ESP:
+		*data = save->sysenter_esp;
+		break;
+	case SVM_MSR_SYSENTER_EIP:
+		*data = save->sysenter_eip;
+		break;
+	default:
+		return SVM_MSR_USER;
+	}
+	return SVM_MSR_DONE;
+}
+
+/* EFER: only bits this CPU accepts, LMA read-only, LME frozen while paging. */
+static enum svm_msr_result svm_efer_write(struct svm_vcpu *v, u64 data)
+{
+	struct svm_vmcb_save *save = &v->vmcb->save;
+	u64 old = save->efer & ~X86_EFER_SVME;
+
+	if (data & ~svm_host.limits.efer_mask)
+		return SVM_MSR_FAULT;
+	data = (data & ~X86_EFER_LMA) | (old & X86_EFER_LMA);
+	if ((save->cr0 & X86_CR0_PG) && ((data ^ old) & X86_EFER_LME))
+		return SVM_MSR_FAULT;
+	save->efer = data | X86_EFER_SVME;
+	return SVM_MSR_DONE;
+}
+
+static enum svm_msr_result svm_msr_write(struct svm_vcpu *v, u32 msr, u64 data)
+{
+	struct svm_vmcb_save *save = &v->vmcb->save;
+
+	switch (msr) {
+	case SVM_MSR_TSC:
+		v->vmcb->control.tsc_offset = data - rdtsc();
+		return SVM_MSR_DONE;
+	case SVM_MSR_EFER:
+		return svm_efer_write(v, data);
+	case SVM_MSR_PAT:
+		/* An invalid G_PAT would make VMRUN fail: fault the WRMSR. */
+		if (!svm_pat_valid(data))
+			return SVM_MSR_FAULT;
+		save->g_pat = data;
+		return SVM_MSR_DONE;
+	case SVM_MSR_STAR:
+		save->star = data;
+		return SVM_MSR_DONE;
+	case SVM_MSR_SFMASK:
+		if (data >> 32)
+			return SVM_MSR_FAULT;
+		save->sfmask = data;
+		return SVM_MSR_DONE;
+	case SVM_MSR_SYSENTER_CS:
+		save->sysenter_cs = data;
+		return SVM_MSR_DONE;
+	}
+
+	/* The rest hold addresses, which must be canonical. */
+	if (!svm_canonical(data)) {
+		switch (msr) {
+		case SVM_MSR_FS_BASE:
+		case SVM_MSR_GS_BASE:
+		case SVM_MSR_KERNEL_GS_BASE:
+		case SVM_MSR_LSTAR:
+		case SVM_MSR_CSTAR:
+		case SVM_MSR_SYSENTER_ESP:
+		case SVM_MSR_SYSENTER_EIP:
+			return SVM_MSR_FAULT;
+		}
+		return SVM_MSR_USER;
+	}
+	switch (msr) {
+	case SVM_MSR_FS_BASE:
+		save->fs.base = data;
+		break;
+	case SVM_MSR_GS_BASE:
+		save->gs.base = data;
+		break;
+	case SVM_MSR_KERNEL_GS_BASE:
+		save->kernel_gs_base = data;
+		break;
+	case SVM_MSR_LSTAR:
+		save->lstar = data;
+		break;
+	case SVM_MSR_CSTAR:
+		save->cstar = data;
+		break;
+	case SVM_MSR_SYSENTER_ESP:
+		save->sysenter_esp = data;
+		break;
+	case SVM_MSR_SYSENTER_EIP:
+		save->sysenter_eip = data;
+		break;
+	default:
+		return SVM_MSR_USER;
+	}
+	return SVM_MSR_DONE;
+}
+
+static void svm_exit_msr(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	u32 msr = svm_gpr_read(v, SVM_RCX);
+	enum svm_msr_result res;
+	u64 data;
+
+	if (v->vmcb->control.exit_info_1 & 1) {		/* WRMSR */
+		data = (u32)svm_gpr_read(v, SVM_RAX) |
+		       (svm_gpr_read(v, SVM_RDX) << 32);
+		res = svm_msr_write(v, msr, data);
+		if (res == SVM_MSR_FAULT) {
+			svm_inject_gp(v);
+			return;
+		}
+		svm_skip(v, 2);
+		if (res == SVM_MSR_USER) {
+			run->exit_reason = AXVCPU_EXIT_SYSREG_WRITE;
+			run->sysreg.addr = msr;
+			run->sysreg.data = data;
+		}
+		return;
+	}
+
+	res = svm_msr_read(v, msr, &data);
+	svm_skip(v, 2);
+	if (res == SVM_MSR_DONE) {
+		svm_gpr_write(v, SVM_RAX, (u32)data);
+		svm_gpr_write(v, SVM_RDX, data >> 32);
+		return;
+	}
+	run->exit_reason = AXVCPU_EXIT_SYSREG_READ;
+	run->sysreg.addr = msr;
+	v->read.reason = AXVCPU_EXIT_SYSREG_READ;
+}
+
+/* ---- Other exits ------------------------------------------------------ */
+
+/* XSETBV: XCR0 only, at CPL 0, a combination this host's XSAVE accepts. */
+static void svm_exit_xsetbv(struct svm_vcpu *v)
+{
+	struct svm_vmcb_save *save = &v->vmcb->save;
+	u64 val = (u32)svm_gpr_read(v, SVM_RAX) | (svm_gpr_read(v, SVM_RDX) << 32);
+	u64 avx512 = XFEATURE_MASK_AVX512;
+	u64 mpx = XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR;
+
+	if (!svm_host.xsave || !(save->cr4 & X86_CR4_OSXSAVE)) {
+		svm_inject_ud(v);
+		return;
+	}
+	if (save->cpl || (u32)svm_gpr_read(v, SVM_RCX) ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~svm_host.host_xcr0) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
+	    ((val & avx512) && ((val & avx512) != avx512 || !(val & XFEATURE_MASK_YMM))) ||
+	    ((val & mpx) && (val & mpx) != mpx)) {
+		svm_inject_gp(v);
+		return;
+	}
+	v->xcr0 = val;
+	svm_skip(v, 3);
+}
+
+static void svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	u64 info = ctl->exit_info_1;
+	u8 width = (info & VMCB_IOIO_SZ32) ? 4 : (info & VMCB_IOIO_SZ16) ? 2 : 1;
+
+	if (info & VMCB_IOIO_STRING) {
+		/* INS/OUTS need the segment and address decoding: not yet. */
+		run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = AXVCPU_INTERNAL_EMULATION;
+		run->internal.code = ctl->exit_code;
+		return;
+	}
+
+	/* EXITINFO2 is the RIP of the next instruction, with or without NRIPS. */
+	v->vmcb->save.rip = ctl->exit_info_2;
+	ctl->int_state &= ~VMCB_INT_STATE_SHADOW;
+
+	run->io.port = info >> VMCB_IOIO_PORT_SHIFT;
+	run->io.width = width;
+	run->io.count = 1;
+	if (info & VMCB_IOIO_IN) {
+		run->exit_reason = AXVCPU_EXIT_IO_READ;
+		v->read.reason = AXVCPU_EXIT_IO_READ;
+		v->read.width = width;
+	} else {
+		run->exit_reason = AXVCPU_EXIT_IO_WRITE;
+		run->io.data = svm_gpr_read(v, SVM_RAX) & GENMASK_ULL(width * 8 - 1, 0);
+	}
+}
+
+static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	svm_skip(v, 3);
+	run->exit_reason = AXVCPU_EXIT_HYPERCALL;
+	run->hypercall.nr = svm_gpr_read(v, SVM_RAX);
+	run->hypercall.args[0] = svm_gpr_read(v, SVM_RDI);
+	run->hypercall.args[1] = svm_gpr_read(v, SVM_RSI);
+	run->hypercall.args[2] = svm_gpr_read(v, SVM_RDX);
+	run->hypercall.args[3] = svm_gpr_read(v, SVM_RCX);
+	run->hypercall.args[4] = svm_gpr_read(v, SVM_R8);
+	run->hypercall.args[5] = svm_gpr_read(v, SVM_R9);
+	run->hypercall.ret = 0;
+	v->read.reason = AXVCPU_EXIT_HYPERCALL;
+}
+
+/*
+ * Nested page fault: EXITINFO2 is the guest physical address, EXITINFO1
+ * a #PF-style error code. Guest RAM is pinned and mapped and the guest
+ * re-enters; anything else goes to user space with RIP unchanged.
+ */
+static int svm_exit_npf(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	u64 err = ctl->exit_info_1, gpa = ctl->exit_info_2;
+	u32 access;
+	int ret;
+
+	if (err & VMCB_NPF_FETCH)
+		access = AXVCPU_ACCESS_EXEC;
+	else if (err & VMCB_NPF_WRITE)
+		access = AXVCPU_ACCESS_WRITE;
+	else
+		access = AXVCPU_ACCESS_READ;
+
+	ret = axvcpu_vm_fault(axvcpu_vcpu_vm(v->vcpu), gpa, access);
+	if (ret != -ENOENT && ret != -EACCES)
+		return ret;
+
+	run->exit_reason = AXVCPU_EXIT_NESTED_PAGE_FAULT;
+	run->npf.gpa = gpa;
+	run->npf.access = access | ((err & VMCB_NPF_USER) ? AXVCPU_ACCESS_USER : 0);
+	run->npf.error_code = err;
+	return 0;
+}
+
+static void svm_exit_internal(struct axvcpu_run *run, u32 suberror, u64 code)
+{
+	run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.code = code;
+}
+
+static void svm_fill_common(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	struct svm_vmcb_save *save = &v->vmcb->save;
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+
+	run->rip = save->rip;
+	run->rflags = save->rflags;
+	run->if_flag = !!(save->rflags & X86_RFLAGS_IF);
+	run->interrupt_shadow = !!(ctl->int_state & VMCB_INT_STATE_SHADOW);
+	run->ready_for_interrupt_injection = run->if_flag && !run->interrupt_shadow &&
+					     !(ctl->event_inj & VMCB_EVENT_VALID);
+}
+
+/**
+ * svm_handle_exit() - decode the exit the last VMRUN ended with.
+ * @v:   the VCPU.
+ * @run: the run structure to fill.
+ *
+ * Called preemptible, with interrupts on: a nested page fault may pin
+ * guest memory.
+ * Return: 0 with @run filled, or the transient error of pinning guest
+ * memory (-ENOMEM, -EFAULT, -EAGAIN), RIP unchanged so that the next
+ * RUN retries.
+ */
+int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	u64 code = ctl->exit_code;
+	int ret = 0;
+
+	memset(run->padding, 0, sizeof(run->padding));
+	run->exit_reason = AXVCPU_EXIT_NOTHING;
+	v->read.reason = 0;
+	svm_reinject_event(v);
+
+	switch (code) {
+	case VMCB_EXIT_INTR:
+	case VMCB_EXIT_NMI:
+	case VMCB_EXIT_SMI:
+	case VMCB_EXIT_INIT:
+		/* The host took (or takes, now that GIF is set) the event. */
+		break;
+	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC:
+		/* Handed to the host's handler in svm_run(). */
+		break;
+	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_DB:
+		/* Reflect; DR6 in the VMCB already describes the cause. */
+		if (!(ctl->event_inj & VMCB_EVENT_VALID))
+			svm_inject_exception(v, VMCB_VEC_DB, false, 0);
+		break;
+	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_AC:
+		/* An event being delivered wins: the #AC, a fault, recurs. */
+		if (!(ctl->event_inj & VMCB_EVENT_VALID))
+			svm_inject_exception(v, VMCB_VEC_AC, true, 0);
+		break;
+	case VMCB_EXIT_HLT:
+		svm_skip(v, 1);
+		run->exit_reason = AXVCPU_EXIT_HALT;
+		break;
+	case VMCB_EXIT_VMMCALL:
+		svm_exit_hypercall(v, run);
+		break;
+	case VMCB_EXIT_CPUID:
+		svm_cpuid(v);
+		break;
+	case VMCB_EXIT_MSR:
+		svm_exit_msr(v, run);
+		break;
+	case VMCB_EXIT_IOIO:
+		svm_exit_ioio(v, run);
+		break;
+	case VMCB_EXIT_XSETBV:
+		svm_exit_xsetbv(v);
+		break;
+	case VMCB_EXIT_INVD:
+	case VMCB_EXIT_WBINVD:
+		/*
+		 * No-ops. Guest RAM is ordinary write-back host memory kept
+		 * coherent by the hardware and the guest has no device doing
+		 * non-coherent DMA, so nothing it can observe depends on the
+		 * flush; a real WBINVD would stall every core of the host for
+		 * a guest's whim, and INVD would drop the host's dirty lines.
+		 */
+		svm_skip(v, 2);
+		break;
+	case VMCB_EXIT_VMRUN:
+	case VMCB_EXIT_VMLOAD:
+	case VMCB_EXIT_VMSAVE:
+	case VMCB_EXIT_STGI:
+	case VMCB_EXIT_CLGI:
+	case VMCB_EXIT_SKINIT:
+	case VMCB_EXIT_INVLPGA:
+	case VMCB_EXIT_RDPRU:
+	case VMCB_EXIT_MONITOR:
+	case VMCB_EXIT_MWAIT:
+	case VMCB_EXIT_MWAIT_COND:
+		/* Not offered (CPUID hides them): #UD, as on a CPU without them. */
+		svm_inject_ud(v);
+		break;
+	case VMCB_EXIT_TASK_SWITCH:
+		svm_exit_internal(run, AXVCPU_INTERNAL_EMULATION, code);
+		break;
+	case VMCB_EXIT_NPF:
+		ret = svm_exit_npf(v, run);
+		break;
+	case VMCB_EXIT_SHUTDOWN:
+		/*
+		 * Triple fault. The VMCB's guest state is undefined after a
+		 * SHUTDOWN intercept, so the VCPU is reset to its power-on
+		 * state, as a PC resets after a triple fault: a later RUN
+		 * starts at the reset vector instead of VMRUNning garbage.
+		 */
+		run->exit_reason = AXVCPU_EXIT_SYSTEM_DOWN;
+		run->system_down.type = AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT;
+		svm_fill_common(v, run);
+		svm_vcpu_reset(v);
+		return 0;
+	case VMCB_EXIT_INVALID:
+		/* Guest state the CPU refused; the VCPU stays usable. */
+		run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_reason = code;
+		run->fail_entry.details[0] = ctl->exit_info_1;
+		run->fail_entry.details[1] = ctl->exit_info_2;
+		break;
+	default:
+		svm_exit_internal(run, AXVCPU_INTERNAL_UNKNOWN_EXIT, code);
+		break;
+	}
+
+	svm_fill_common(v, run);
+	return ret;
+}
