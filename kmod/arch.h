@@ -174,6 +174,15 @@ int axvcpu_vm_write(struct axvcpu_vm *vm, u64 gpa, const void *buf, size_t len);
 struct axvcpu_vm *axvcpu_vcpu_vm(struct axvcpu_vcpu *vcpu);
 
 /**
+ * axvcpu_vcpu_id() - the id user space gave the VCPU (AXVCPU_CREATE_VCPU);
+ * x86 reports it as the APIC id.
+ * @vcpu: the core's VCPU handle.
+ *
+ * Return: the id, below AXVCPU_CAP_MAX_VCPUS.
+ */
+u32 axvcpu_vcpu_id(struct axvcpu_vcpu *vcpu);
+
+/**
  * axvcpu_vcpu_data_page() - the VCPU's string I/O data page (mapping page 1).
  * @vcpu: the core's VCPU handle.
  */

@@ -124,6 +124,8 @@ int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *ar
  * @len: bytes.
  *
  * Used on every pad and reserved field of an ioctl argument.
+ *
+ * Return: true when every byte is zero.
  */
 static inline bool axvcpu_zero_check(const void *p, size_t len)
 {

@@ -26,6 +26,8 @@
  * axvcpu_vm_find_region() - the region holding @gpa, or NULL.
  * @vm:  the VM; mem_lock held.
  * @gpa: guest physical address.
+ *
+ * Return: the region, or NULL when @gpa is not guest RAM.
  */
 struct axvcpu_mem_region *axvcpu_vm_find_region(struct axvcpu_vm *vm, u64 gpa)
 {
@@ -40,13 +42,25 @@ struct axvcpu_mem_region *axvcpu_vm_find_region(struct axvcpu_vm *vm, u64 gpa)
 	return NULL;
 }
 
+/*
+ * Give back @pages of @mm's locked_vm. account_locked_vm() would also ask
+ * capable(CAP_IPC_LOCK), which only an increase needs and which an LSM
+ * would audit as a denial for an unprivileged caller.
+ */
+static void axvcpu_uncharge(struct mm_struct *mm, unsigned long pages)
+{
+	mmap_write_lock(mm);
+	__account_locked_vm(mm, pages, false, current, false);
+	mmap_write_unlock(mm);
+}
+
 /**
  * axvcpu_vm_unpin_range() - unmap and unpin every guest frame in a range.
  * @vm:   the VM; mem_lock held.
  * @gpa:  first guest physical address.
  * @size: bytes.
  * @zap:  remove the nested mappings first. Only a dying VM, which has no
- *        VCPU left to use them, passes false.
+ *        VCPU left and has freed its nested tables already, passes false.
  *
  * The backend's npt_zap returns only when no CPU can use the old
  * translations, so the pages can be released right after it.
@@ -74,7 +88,7 @@ void axvcpu_vm_unpin_range(struct axvcpu_vm *vm, u64 gpa, u64 size, bool zap)
 	vm->pinned_pages -= n;
 	/* A dying owner no longer has a locked_vm worth correcting. */
 	if (n && mmget_not_zero(vm->mm)) {
-		account_locked_vm(vm->mm, n, false);
+		axvcpu_uncharge(vm->mm, n);
 		mmput(vm->mm);
 	}
 }
@@ -110,7 +124,7 @@ static int axvcpu_pin_frame(struct axvcpu_vm *vm, struct axvcpu_mem_region *r,
 err_unpin:
 	unpin_user_page(page);
 err_account:
-	account_locked_vm(vm->mm, 1, false);
+	axvcpu_uncharge(vm->mm, 1);
 	return ret;
 }
 

@@ -143,7 +143,7 @@ static_assert(sizeof(struct axvcpu_dtable) == 16);
 static_assert(sizeof(struct axvcpu_sregs) == 344);
 static_assert(sizeof(struct axvcpu_cpuid_entry) == 32);
 static_assert(sizeof(struct axvcpu_cpuid) == 16);
-static_assert(AXVCPU_EXIT_NR <= ARRAY_SIZE(((struct axvcpu_stats *)0)->exits));
+static_assert(ARRAY_SIZE(((struct axvcpu_stats *)0)->exits) >= AXVCPU_EXIT_NR);
 
 static int __init axvcpu_init(void)
 {

@@ -2,8 +2,8 @@
 /*
  * Per-CPU hardware enable/disable (the seed's AxPerCpu).
  *
- * Virtualization is switched on on every online CPU when the first VM is
- * created and off when the last one goes, so a host that merely loaded
+ * Virtualization is enabled on every online CPU when the first VM is
+ * created and disabled when the last one goes, so a host that merely loaded
  * the module keeps EFER.SVME (or VMXE) clear and another hypervisor can
  * still run. While VMs exist a dynamic CPU hotplug state follows CPUs
  * going offline and coming back: cpuhp_setup_state() runs the enable
@@ -42,6 +42,8 @@ static int axvcpu_cpu_offline(unsigned int cpu)
  * The first reference enables it on every online CPU; if any CPU refuses
  * (e.g. -EBUSY because another hypervisor holds it) the CPUs already
  * enabled are rolled back and the error is returned.
+ *
+ * Return: 0, or the errno of the CPU that refused (cpuhp_setup_state()).
  */
 int axvcpu_hw_get(void)
 {

@@ -24,6 +24,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -34,6 +35,11 @@
 struct axvcpu_vm *axvcpu_vcpu_vm(struct axvcpu_vcpu *vcpu)
 {
 	return vcpu->vm;
+}
+
+u32 axvcpu_vcpu_id(struct axvcpu_vcpu *vcpu)
+{
+	return vcpu->id;
 }
 
 void *axvcpu_vcpu_data_page(struct axvcpu_vcpu *vcpu)
@@ -151,13 +157,11 @@ static int axvcpu_vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 	return ret;
 }
 
+/* Another address space never gets here: axvcpu_vcpu_ioctl() said -EIO. */
 static int axvcpu_vcpu_bind(struct axvcpu_vcpu *vcpu)
 {
 	if (vcpu->state != AXVCPU_STATE_FREE)
 		return -EBADFD;
-	/* Guest memory is the owner's: another process cannot run it. */
-	if (!axvcpu_vm_owner_ok(vcpu->vm))
-		return -EPERM;
 	WRITE_ONCE(vcpu->owner, get_pid(task_pid(current)));
 	axvcpu_set_state(vcpu, AXVCPU_STATE_READY);
 	return 0;
@@ -171,12 +175,29 @@ static void axvcpu_vcpu_drop_owner(struct axvcpu_vcpu *vcpu)
 	put_pid(owner);
 }
 
+/*
+ * True while the bound thread lives. A thread that has entered do_exit()
+ * counts as gone: an exited group leader stays a zombie, still attached
+ * to its pid, until the whole thread group is reaped.
+ */
+static bool axvcpu_owner_alive(struct axvcpu_vcpu *vcpu)
+{
+	struct task_struct *task;
+	bool alive;
+
+	rcu_read_lock();
+	task = pid_task(vcpu->owner, PIDTYPE_PID);
+	alive = task && !(READ_ONCE(task->flags) & PF_EXITING);
+	rcu_read_unlock();
+	return alive;
+}
+
 static int axvcpu_vcpu_unbind(struct axvcpu_vcpu *vcpu)
 {
 	if (vcpu->state != AXVCPU_STATE_READY)
 		return -EBADFD;
 	/* The binder unbinds; anyone in the process may once it has exited. */
-	if (!axvcpu_is_owner(vcpu) && pid_task(vcpu->owner, PIDTYPE_PID))
+	if (!axvcpu_is_owner(vcpu) && axvcpu_owner_alive(vcpu))
 		return -EPERM;
 	axvcpu_vcpu_drop_owner(vcpu);
 	axvcpu_set_state(vcpu, AXVCPU_STATE_FREE);

@@ -21,6 +21,12 @@
 
 static atomic_t axvcpu_nr_vms = ATOMIC_INIT(0);
 
+/**
+ * axvcpu_vm_owner_ok() - may the caller touch @vm's memory and VCPUs?
+ * @vm: the VM.
+ *
+ * Return: true in the address space that created @vm.
+ */
 bool axvcpu_vm_owner_ok(const struct axvcpu_vm *vm)
 {
 	return current->mm == vm->mm;
@@ -30,11 +36,15 @@ static void axvcpu_vm_release_ref(struct kref *ref)
 {
 	struct axvcpu_vm *vm = container_of(ref, struct axvcpu_vm, ref);
 
-	/* Drop every mapping, then the pins behind them, then the tables. */
+	/*
+	 * No VCPU is left to use the nested tables: free them (and every
+	 * mapping with them) first, as arch.h promises vm_destroy, then
+	 * release the pages they pointed to.
+	 */
+	axvcpu_ops->vm_destroy(vm->arch);
 	mutex_lock(&vm->mem_lock);
 	axvcpu_vm_unpin_range(vm, 0, 1ULL << axvcpu_arch_caps()->gpa_bits, false);
 	mutex_unlock(&vm->mem_lock);
-	axvcpu_ops->vm_destroy(vm->arch);
 	xa_destroy(&vm->pinned);
 	mmdrop(vm->mm);
 	kfree(vm);
