@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The exit sequences of guest_modes.h, each assembled three times from
+ * one macro: .code16 and .code32 copies as data (copied into the guest by
+ * vm_vcpu_add_snippet()), a .code64 copy in .text (called by 64-bit guest
+ * code). Every mark goes into a table of its own section, so the tables
+ * list the marks in the order the code reaches them.
+ */
+#include "guest_modes.h"
+
+/* Open sequence \name for \bits: its mark table and its start label. */
+.macro SEQ_BEGIN name, bits
+	.pushsection .rodata.\name\bits\()_marks, "a"
+	.balign 8
+	.globl \name\bits\()_marks
+\name\bits\()_marks:
+	.popsection
+	.if \bits == 64
+	.pushsection .text
+	.code64
+	.else
+	.pushsection .rodata.snippets, "a"
+	.code\bits
+	.endif
+	.globl \name\bits\()_start
+\name\bits\()_start:
+.endm
+
+.macro SEQ_END name, bits
+	.globl \name\bits\()_end
+\name\bits\()_end:
+	.code64
+	.popsection
+.endm
+
+/* The next mark of \name\bits: the current offset from its start. */
+.macro MARK name, bits
+1:
+	.pushsection .rodata.\name\bits\()_marks, "a"
+	.quad 1b - \name\bits\()_start
+	.popsection
+.endm
+
+/* RAX (EAX below 64-bit) to a known value before a read completes. */
+.macro PRESET bits
+	.if \bits == 64
+	movabs $SNIP_PRESET64, %rax
+	.else
+	mov $SNIP_PRESET32, %eax
+	.endif
+.endm
+
+/*
+ * exits: IO_WRITE of each width, IO_READ, HYPERCALL, SYSREG_READ and
+ * _WRITE, CPUID (in kernel), a nested page fault the host then backs with
+ * memory, HALT, and a triple fault (empty IDT, then #UD).
+ */
+.macro EXITS bits
+	SEQ_BEGIN exits, \bits
+	mov $SNIP_OUT8, %al
+	out %al, $SNIP_PORT_OUT
+	MARK exits, \bits
+	mov $SNIP_OUT16, %ax
+	out %ax, $SNIP_PORT_OUT
+	MARK exits, \bits
+	mov $SNIP_OUT32, %eax
+	out %eax, $SNIP_PORT_OUT
+	MARK exits, \bits
+	in $SNIP_PORT_IN, %al
+	MARK exits, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK exits, \bits
+
+	mov $SNIP_HC_NR, %eax
+	mov $1, %edi
+	mov $2, %esi
+	mov $3, %edx
+	mov $4, %ecx
+	.if \bits == 64
+	mov $5, %r8d
+	mov $6, %r9d
+	.endif
+	vmmcall
+	MARK exits, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK exits, \bits
+
+	mov $SNIP_MSR_READ, %ecx
+	rdmsr
+	MARK exits, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK exits, \bits
+	mov %edx, %eax
+	out %eax, $SNIP_PORT_REPORT
+	MARK exits, \bits
+	mov $SNIP_MSR_WRITE, %ecx
+	mov $SNIP_WRMSR_LO, %eax
+	mov $SNIP_WRMSR_HI, %edx
+	wrmsr
+	MARK exits, \bits
+
+	mov $1, %eax
+	xor %ecx, %ecx
+	cpuid
+	mov %ecx, %eax
+	out %eax, $SNIP_PORT_REPORT
+	MARK exits, \bits
+	mov $0x80000001, %eax
+	xor %ecx, %ecx
+	cpuid
+	mov %ecx, %eax
+	out %eax, $SNIP_PORT_REPORT
+	MARK exits, \bits
+
+	/* A write to a GPA without memory: the exit leaves RIP on it. */
+	.if \bits == 16
+	mov $(SNIP_NPF_GPA >> 4), %ax
+	mov %ax, %es
+	MARK exits, \bits
+	movb $SNIP_NPF_BYTE, %es:0
+	movb %es:0, %al
+	.elseif \bits == 32
+	mov $SNIP_NPF_GPA, %ebx
+	MARK exits, \bits
+	movb $SNIP_NPF_BYTE, (%ebx)
+	movb (%ebx), %al
+	.else
+	mov $SNIP_NPF_GPA64, %ebx
+	MARK exits, \bits
+	movb $SNIP_NPF_BYTE, (%rbx)
+	movb (%rbx), %al
+	.endif
+	out %al, $SNIP_PORT_REPORT
+	MARK exits, \bits
+
+	hlt
+	MARK exits, \bits
+
+	/* Any exception now finds no IDT entry: #GP, #DF, shutdown. */
+	.if \bits == 16
+	lidt %cs:(.Lzero_idt\bits - exits16_start)
+	.elseif \bits == 32
+	lidt (SNIP_BASE + .Lzero_idt\bits - exits32_start)
+	.else
+	lidt .Lzero_idt\bits(%rip)
+	.endif
+	ud2
+.Lzero_idt\bits:
+	.word 0
+	.quad 0
+	SEQ_END exits, \bits
+.endm
+
+/*
+ * completion: read completions of every width, RIP moved by user space
+ * (no completion), SET_REGS with RIP unchanged (completion), completion
+ * before immediate_exit.
+ */
+.macro COMPLETION bits
+	SEQ_BEGIN completion, \bits
+	PRESET \bits
+	in $SNIP_PORT_IN, %al
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+	PRESET \bits
+	in $SNIP_PORT_IN, %ax
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+	PRESET \bits
+	in $SNIP_PORT_IN, %eax
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+
+	PRESET \bits
+	.if \bits == 64
+	movabs $SNIP_PRESET_RDX64, %rdx
+	.else
+	mov $SNIP_PRESET32, %edx
+	.endif
+	mov $SNIP_MSR_READ, %ecx
+	rdmsr
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+	mov %edx, %eax
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+
+	PRESET \bits
+	mov $SNIP_HC_NR, %eax
+	vmmcall
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+
+	/* The host moves RIP past the next OUT: no completion may land. */
+	PRESET \bits
+	in $SNIP_PORT_IN, %al
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+
+	/* The host sets RBX with SET_REGS, RIP unchanged: it completes. */
+	PRESET \bits
+	xor %ebx, %ebx
+	in $SNIP_PORT_IN, %al
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+	mov %ebx, %eax
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+
+	/* The host answers, then RUNs with immediate_exit set. */
+	PRESET \bits
+	in $SNIP_PORT_IN, %al
+	MARK completion, \bits
+	out %eax, $SNIP_PORT_REPORT
+	MARK completion, \bits
+	hlt
+	MARK completion, \bits
+	SEQ_END completion, \bits
+.endm
+
+/*
+ * ro: read from a read-only region and report it, then write to it: a
+ * nested page fault with the RIP on the write. The HLT is reached only if
+ * the write went through.
+ */
+.macro RO bits
+	SEQ_BEGIN ro, \bits
+	.if \bits == 16
+	mov $(SNIP_RO_GPA >> 4), %ax
+	mov %ax, %es
+	mov %es:SNIP_RO_READ_OFF, %eax
+	.elseif \bits == 32
+	mov $SNIP_RO_GPA, %ebx
+	mov SNIP_RO_READ_OFF(%ebx), %eax
+	.else
+	mov $SNIP_RO_GPA64, %ebx
+	mov SNIP_RO_READ_OFF(%rbx), %eax
+	.endif
+	out %eax, $SNIP_PORT_REPORT
+	MARK ro, \bits
+	MARK ro, \bits
+	.if \bits == 16
+	movl $0x12345678, %es:SNIP_RO_WRITE_OFF
+	.elseif \bits == 32
+	movl $0x12345678, SNIP_RO_WRITE_OFF(%ebx)
+	.else
+	movl $0x12345678, SNIP_RO_WRITE_OFF(%rbx)
+	.endif
+	hlt
+	SEQ_END ro, \bits
+.endm
+
+	EXITS 16
+	EXITS 32
+	EXITS 64
+	COMPLETION 16
+	COMPLETION 32
+	COMPLETION 64
+	RO 16
+	RO 32
+	RO 64
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vcpu_threads: 4 VMs x 4 VCPUs, each VCPU bound in a thread of its own
+ * and moved between the online CPUs while it runs a loop of ucalls and
+ * hypercalls whose results it checks; every VCPU finishes with the right
+ * values and every VM's memory shows all its VCPUs' work.
+ */
+#include <pthread.h>
+#include <sched.h>
+
+#include "guest.h"
+
+#define NR_VMS		4
+#define NR_VCPUS	4
+#define ITERATIONS	300
+#define HC_BASE		0x200
+
+/* Per VM (each guest has its own copy): iterations done, per VCPU. */
+static volatile uint64_t done_per_vcpu[NR_VCPUS];
+
+/* The framework gives VCPU id N the TSS selector GUEST_SEL_TSS(N). */
+static uint64_t guest_vcpu_id(void)
+{
+	uint16_t tr;
+
+	asm volatile("str %0" : "=r"(tr));
+	return (tr - GUEST_SEL_TSS(0)) / 16;
+}
+
+static void guest_worker(void)
+{
+	uint64_t id = guest_vcpu_id(), i, ret;
+
+	for (i = 0; i < ITERATIONS; i++) {
+		GUEST_SYNC2(id, i);
+		ret = guest_vmmcall(HC_BASE + id, i, id, 0, 0, 0, 0);
+		GUEST_ASSERT_EQ(ret, i * 2 + id);
+		done_per_vcpu[id] = i + 1;
+	}
+}
+
+struct worker {
+	struct guest_vcpu *vcpu;
+	int cpus[2];
+	int nr_cpus;
+	uint64_t exits;
+};
+
+static void move_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT_EQ(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
+static void *worker_fn(void *arg)
+{
+	struct worker *w = arg;
+	struct guest_vcpu *vcpu = w->vcpu;
+	struct axvcpu_run *run = vcpu->run;
+	struct ucall uc;
+	uint64_t i;
+
+	vcpu_bind(vcpu);
+	for (i = 0; i < ITERATIONS; i++) {
+		/* The bound context follows the thread to the other CPU. */
+		if (i % 16 == 0)
+			move_to_cpu(w->cpus[(i / 16 + vcpu->id) % w->nr_cpus]);
+		vcpu_run_ucall(vcpu, &uc);
+		ucall_check(__FILE__, __LINE__, &uc, UCALL_SYNC);
+		TEST_ASSERT_EQ(uc.args[0], vcpu->id);
+		TEST_ASSERT_EQ(uc.args[1], i);
+
+		vcpu_run_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+		TEST_ASSERT_EQ(run->hypercall.nr, HC_BASE + vcpu->id);
+		TEST_ASSERT_EQ(run->hypercall.args[0], i);
+		TEST_ASSERT_EQ(run->hypercall.args[1], vcpu->id);
+		axvcpu_complete_hypercall(&vcpu->h, i * 2 + vcpu->id);
+		w->exits += 2;
+	}
+	vcpu_expect_done(vcpu);
+	return NULL;
+}
+
+static void four_vms_four_vcpus(void)
+{
+	struct guest_vm *vms[NR_VMS];
+	struct worker workers[NR_VMS][NR_VCPUS];
+	pthread_t threads[NR_VMS][NR_VCPUS];
+	int cpus[2], nr_cpus, v, c;
+
+	nr_cpus = online_cpus(cpus, 2);
+	TEST_ASSERT(nr_cpus >= 1, "online CPUs: %d", nr_cpus);
+	if (nr_cpus > 2)
+		nr_cpus = 2;
+	if (nr_cpus < 2)
+		test_note("only one CPU online: no migration between CPUs");
+
+	for (v = 0; v < NR_VMS; v++) {
+		vms[v] = vm_create(GUEST_RAM_SIZE);
+		for (c = 0; c < NR_VCPUS; c++) {
+			workers[v][c] = (struct worker){
+				.vcpu = vm_vcpu_add(vms[v], c, guest_worker),
+				.cpus = { cpus[0], cpus[nr_cpus - 1] },
+				.nr_cpus = nr_cpus,
+			};
+		}
+	}
+	for (v = 0; v < NR_VMS; v++)
+		for (c = 0; c < NR_VCPUS; c++)
+			TEST_ASSERT_EQ(pthread_create(&threads[v][c], NULL, worker_fn,
+						      &workers[v][c]), 0);
+	for (v = 0; v < NR_VMS; v++)
+		for (c = 0; c < NR_VCPUS; c++)
+			TEST_ASSERT_EQ(pthread_join(threads[v][c], NULL), 0);
+
+	for (v = 0; v < NR_VMS; v++) {
+		sync_global_from_guest(vms[v], done_per_vcpu);
+		for (c = 0; c < NR_VCPUS; c++) {
+			struct axvcpu_stats st;
+
+			TEST_ASSERT_EQ(done_per_vcpu[c], ITERATIONS);
+			TEST_ASSERT_EQ(workers[v][c].exits, 2 * ITERATIONS);
+			vcpu_stats_get(vms[v]->vcpus[c], &st);
+			TEST_ASSERT_EQ(st.exits[AXVCPU_EXIT_HYPERCALL], ITERATIONS);
+			/* Every SYNC and the DONE. */
+			TEST_ASSERT_EQ(st.exits[AXVCPU_EXIT_IO_WRITE], ITERATIONS + 1);
+		}
+		vm_free(vms[v]);
+	}
+}
+
+static const struct test_case cases[] = {
+	{ .name = "four_vms_four_vcpus", .fn = four_vms_four_vcpus, .timeout = 100 },
+};
+
+int main(void)
+{
+	return test_run_all(cases);
+}
