@@ -496,8 +496,21 @@ static void svm_world_switch(struct svm_vcpu *v, struct svm_cpu *sd)
 	svm_vmrun(v->gprs, v->vmcb_pa, sd->host_save_pa);
 	raw_local_irq_disable();
 
-	if (switch_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host.host_xcr0);
+	if (svm_host.xsave) {
+		/*
+		 * XSETBV is intercepted, but an emulator that ignores the
+		 * intercept (QEMU 7.2's TCG does) lets the guest load XCR0
+		 * itself. Read it back, so that neither the host nor the
+		 * guest's next entry runs with the other's value.
+		 */
+		u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+		if (xcr0 != v->xcr0 && (xcr0 & XFEATURE_MASK_FP) &&
+		    !(xcr0 & ~svm_host.host_xcr0))
+			v->xcr0 = xcr0;
+		if (xcr0 != svm_host.host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host.host_xcr0);
+	}
 	asm volatile("stgi" ::: "memory");
 }
 
