@@ -420,6 +420,13 @@ static int svm_npt_map(void *arch_vm, u64 gpa, u64 hpa, u32 prot)
 	int ret;
 
 	was_mapped = x86_npt_lookup(sv->npt, gpa, &old);
+	/*
+	 * Two VCPUs that fault on one frame at once both get here; the
+	 * second finds the same frame (a region's rights never change while
+	 * it is mapped: deleting the region zaps it) and has nothing to do.
+	 */
+	if (was_mapped && old == hpa)
+		return 0;
 	ret = x86_npt_map(sv->npt, gpa, hpa, prot);
 	/*
 	 * A new entry needs no flush (a TLB never holds non-present
