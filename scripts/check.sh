@@ -7,11 +7,12 @@
 #   max     QEMU -cpu max: the selftests again (adds VGIF, LA57: 5-level paging)
 #   qemu64  QEMU -cpu qemu64,-svm: loading the module must fail cleanly (QEMU's
 #           qemu64 model has SVM unless it is turned off)
+#   nonpt   QEMU -cpu EPYC,+svm,-npt: loading must fail cleanly without NPT
 # then one line per test point and the closing line
 # "N passed, N failed[, N skipped] (run-time test points of LAYERS)", also
 # written to build/logs/closing.txt.  Nothing is printed after it.
 #
-#   scripts/check.sh [LAYER...]     default: unit epyc max qemu64
+#   scripts/check.sh [LAYER...]     default: unit epyc max qemu64 nonpt
 #
 # What each layer must show comes from tests/expected/*.list (kept in git;
 # scripts/expected-counts.sh prints what the last run saw): a missing
@@ -37,10 +38,11 @@ BOOTS=(
 	"epyc|EPYC,+svm,+npt|selftests|svm npt !la57|selftests.list"
 	"max|max|selftests|svm npt la57|selftests.list"
 	"qemu64|qemu64,-svm|nosvm|!svm|nosvm.list"
+	"nonpt|EPYC,+svm,-npt|nonpt|svm !npt|nonpt.list"
 )
 
 LAYERS=("$@")
-[ ${#LAYERS[@]} -gt 0 ] || LAYERS=(unit epyc max qemu64)
+[ ${#LAYERS[@]} -gt 0 ] || LAYERS=(unit epyc max qemu64 nonpt)
 
 mkdir -p "$LOGS"
 : >"$SUMMARY"
@@ -142,8 +144,8 @@ main() {
 	: >"$LOGS/boot-qemu.err"
 	for layer in "${LAYERS[@]}"; do
 		case "$layer" in
-		unit|epyc|max|qemu64) ;;
-		*) echo "check: unknown layer '$layer' (unit epyc max qemu64)" >&2; exit 2 ;;
+		unit|epyc|max|qemu64|nonpt) ;;
+		*) echo "check: unknown layer '$layer' (unit epyc max qemu64 nonpt)" >&2; exit 2 ;;
 		esac
 	done
 	for layer in "${LAYERS[@]}"; do

@@ -22,6 +22,7 @@ MAP=(
 	"unit.list:unit"
 	"selftests.list:epyc max"
 	"nosvm.list:qemu64"
+	"nonpt.list:nonpt"
 )
 
 for m in "${MAP[@]}"; do

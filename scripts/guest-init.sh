@@ -8,6 +8,7 @@
 #   axvcpu.test=selftests  load axvcpu.ko, run every program of /selftests/TESTS
 #   axvcpu.test=nosvm      on a CPU without SVM: loading must fail with ENODEV
 #                          and the module must say why in the kernel log
+#   axvcpu.test=nonpt      the same on a CPU with SVM but no nested paging
 #   axvcpu.test=run        load the module, show what the backend found
 #   axvcpu.timeout=SECS    per-test timeout (default 120)
 #
@@ -25,10 +26,12 @@
 # Nothing here decides pass or fail of a selftest: the host does, from the
 # TAP lines and the exit status.
 
-# The line the module prints when it refuses to load on a CPU without SVM
-# (extended regex, matched against dmesg).  Keep in step with the messages in svm_probe()
+# The lines the module prints when it refuses to load on a CPU without SVM,
+# and on one with SVM but without nested paging (extended regexes, matched
+# against dmesg).  Keep in step with the messages in svm_probe()
 # (kmod/x86/svm.c).
 NOSVM_PATTERN='axvcpu[a-z_-]*: .*has no AMD SVM.*not loading'
+NONPT_PATTERN='axvcpu[a-z_-]*: .*SVM but no nested paging.*not loading'
 
 # The error busybox insmod prints for ENODEV, the errno the module must
 # return when no backend fits the CPU.
@@ -167,8 +170,9 @@ run_interactive() {
 case "$MODE" in
 selftests) run_selftests ;;
 nosvm) run_refusal nosvm SVM "$NOSVM_PATTERN" ;;
+nonpt) run_refusal nonpt "nested paging" "$NONPT_PATTERN" ;;
 run) run_interactive ;;
-*) echo "# unknown mode '$MODE' (axvcpu.test=selftests|nosvm|run)" ;;
+*) echo "# unknown mode '$MODE' (axvcpu.test=selftests|nosvm|nonpt|run)" ;;
 esac
 
 echo "# AXVCPU-RUNNER-DONE"
