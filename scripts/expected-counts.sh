@@ -45,6 +45,11 @@ for m in "${MAP[@]}"; do
 		fi
 	done
 	echo "$seen"
-	diff <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/$list") <(echo "$seen") |
-		sed 's/^/   /' && echo "   (the list matches)" || true
+	if diff <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/$list") <(echo "$seen") >/dev/null; then
+		echo "   (the list matches)"
+	else
+		echo "   diff of $list (<) against what was seen (>):"
+		diff <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/$list") <(echo "$seen") |
+			sed 's/^/   /' || true
+	fi
 done

@@ -49,7 +49,7 @@ good_log() {
 		alpha-tap=*) alpha_tap=${opt#alpha-tap=} ;;
 		no-msr) msr= ;;
 		msr=*) msr=${opt#msr=} ;;
-		no-dmesg-end) dmesg=cut ;;
+		no-dmesg-end) dmesg="cut" ;;
 		no-dmesg) dmesg=none ;;
 		dmesg-late) dmesg=late ;;
 		warning) warn=1 ;;
