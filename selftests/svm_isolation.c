@@ -262,8 +262,9 @@ static void guest_tsc_aux(void)
 {
 	bool rdpid = guest_has_rdpid();
 
-	guest_ucall(UCALL_SYNC, guest_rdtscp(), guest_rdmsr(MSR_TSC_AUX), rdpid,
-		    rdpid ? guest_rdpid() : 0);
+	/* The instructions first, then the MSR (which could exit to user space). */
+	guest_ucall(UCALL_SYNC, guest_rdtscp(), 0, rdpid, rdpid ? guest_rdpid() : 0);
+	GUEST_SYNC(guest_rdmsr(MSR_TSC_AUX));
 	guest_wrmsr(MSR_TSC_AUX, GUEST_TSC_AUX);
 	guest_ucall(UCALL_SYNC, guest_rdtscp(), guest_rdmsr(MSR_TSC_AUX), rdpid,
 		    rdpid ? guest_rdpid() : 0);
@@ -301,7 +302,9 @@ static void tsc_aux_is_the_guests(void)
 	/* The last CPU's host TSC_AUX (its number) is not the reset value 0. */
 	move_to_cpu(cpus[1]);
 	uc = run_sync(vcpu);
+	uc.args[1] = 0;
 	check_aux(&uc, 0, "after reset");
+	TEST_ASSERT_EQ(run_sync(vcpu).args[0], 0);
 	uc = run_sync(vcpu);
 	if (uc.args[2])
 		test_note("guest CPUID offers RDPID: checked too");

@@ -631,6 +631,9 @@ void svm_forget_vmcb(struct svm_vmcb *vmcb)
 		cmpxchg(&per_cpu_ptr(&svm_cpu, cpu)->last_vmcb, vmcb, NULL);
 }
 
+/* DR7 L0-L3/G0-G3: any breakpoint enabled. */
+#define SVM_DR7_ENABLES		0xffULL
+
 /* Put the guest's DR0-3 in the hardware; host DR7 is disabled. */
 static void svm_dr_load(struct svm_vcpu *v)
 {
@@ -655,7 +658,7 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	struct svm_vcpu *v = arch_vcpu;
 	struct svm_vm *sv = v->svm_vm;
 	struct svm_cpu *sd;
-	bool host_bp;
+	bool host_bp, guest_dr;
 	u32 host_pkru = 0;
 	int cpu;
 
@@ -680,6 +683,11 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		WRITE_ONCE(sd->last_vmcb, v->vmcb);
 		indirect_branch_prediction_barrier();
 	}
+	/* The guest's own IBPB (PRED_CMD write), on the CPU it runs on. */
+	if (unlikely(v->ibpb_pending)) {
+		wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+		v->ibpb_pending = false;
+	}
 	if (svm_host.tsc_aux && unlikely(!sd->tsc_aux_known)) {
 		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 		sd->tsc_aux_known = true;
@@ -698,13 +706,15 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	/*
 	 * Host breakpoints must not fire in the switch (nor on the guest's
 	 * DR0-3); VMRUN loads guest DR6 and DR7 from the VMCB. DR0-3 are the
-	 * guest's only while it accesses them without exits (svm_dr_intercept()):
-	 * otherwise its MOV DR exits first, and it never sees the host's.
+	 * guest's while it accesses them without exits (svm_dr_intercept())
+	 * and while its DR7 enables a breakpoint; otherwise they may hold
+	 * anything, but the guest's MOV DR exits first and never sees them.
 	 */
 	host_bp = hw_breakpoint_active();
 	if (host_bp)
 		set_debugreg(0, 7);
-	if (v->dr_owned)
+	guest_dr = v->dr_owned || (v->vmcb->save.dr7 & SVM_DR7_ENABLES);
+	if (guest_dr)
 		svm_dr_load(v);
 
 	svm_world_switch(v, sd);

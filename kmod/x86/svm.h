@@ -125,6 +125,7 @@ struct svm_read {
  *              intercepts are off and @db is in the hardware while it runs.
  * @tsc_aux:    guest TSC_AUX (what RDTSCP and RDPID return).
  * @spec_ctrl:  guest SPEC_CTRL, in force while the guest runs.
+ * @ibpb_pending: the guest wrote PRED_CMD.IBPB; issued before its next VMRUN.
  */
 struct svm_vcpu {
 	u64 gprs[SVM_NR_GPRS];
@@ -148,6 +149,7 @@ struct svm_vcpu {
 	bool dr_owned;
 	u32 tsc_aux;
 	u64 spec_ctrl;
+	bool ibpb_pending;
 };
 
 /* svm_vmrun.S */

@@ -446,8 +446,9 @@ static enum svm_msr_result svm_msr_write(struct svm_vcpu *v, u32 msr, u64 data)
 			return SVM_MSR_USER;
 		if (data & ~PRED_CMD_IBPB)
 			return SVM_MSR_FAULT;
+		/* Done right before the next VMRUN, on the CPU that runs it. */
 		if (data)
-			wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+			v->ibpb_pending = true;
 		return SVM_MSR_DONE;
 	}
 
