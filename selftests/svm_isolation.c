@@ -86,8 +86,8 @@ static struct ucall run_sync(struct guest_vcpu *vcpu)
 
 /* ---- debug registers -------------------------------------------------- */
 
-#define GET_DR(n, v)	asm volatile("mov %%dr" #n ", %0" : "=r"(v))
-#define SET_DR(n, v)	asm volatile("mov %0, %%dr" #n : : "r"((uint64_t)(v)))
+#define GET_DR(n, v)	do { asm volatile("mov %%dr" #n ", %0" : "=r"(v)); } while (0)
+#define SET_DR(n, v)	do { asm volatile("mov %0, %%dr" #n : : "r"((uint64_t)(v))); } while (0)
 
 /* Breakpoint addresses the guest parks in DR0-3 (DR7 leaves them off). */
 static const uint64_t guest_dr[4] = {
