@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
+#include <linux/cc_platform.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
@@ -22,6 +23,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/mce.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
 #include <asm/ptrace.h>
@@ -47,9 +49,15 @@
  * VMLOAD switch around every VMRUN qualifies: while the guest runs the
  * hardware registers hold the guest's own values and the host's are
  * restored from the host save area before anything in the host uses
- * them. Everything else (SPEC_CTRL, TSC_AUX, the APIC, PMU and debug
- * MSRs, ...) exits, so a guest cannot change host state behind the
- * kernel's back.
+ * them. Everything else exits: SPEC_CTRL and TSC_AUX are kept per VCPU
+ * and loaded only with GIF clear around VMRUN (svm_world_switch()),
+ * PRED_CMD is honoured in the kernel, the APIC, PMU, debug and all other
+ * MSRs go to user space. So no guest MSR value is in force while host
+ * code runs. What a guest does leave behind in the hardware is listed
+ * in Documentation/design.rst ("Isolation"): its DR0-3 (inert: host DR7
+ * is disabled or reloaded), and micro-architectural state (caches, TLB
+ * entries under its ASID, branch predictors, for which the IBPB on a
+ * VMCB change and the exit sequences of svm_vmrun.S are the remedy).
  */
 static const u32 svm_msr_passthrough[] = {
 	0xc0000100,	/* FS_BASE */
@@ -66,6 +74,11 @@ static const u32 svm_msr_passthrough[] = {
  * @next_asid:    next ASID to hand out in @asid_gen.
  * @asid_gen:     ASID generation, only ever increasing.
  * @enabled:      EFER.SVME was set by us on this CPU.
+ * @last_vmcb:    VMCB of the last VMRUN here; a different one gets an
+ *                IBPB first, so no VCPU steers another's branches.
+ * @host_tsc_aux: the host's TSC_AUX on this CPU (its CPU and node
+ *                number, for RDTSCP/RDPID), valid with @tsc_aux_known.
+ * @tsc_aux_known: @host_tsc_aux was read.
  */
 struct svm_cpu {
 	struct page *hsave;
@@ -75,6 +88,9 @@ struct svm_cpu {
 	u32 next_asid;
 	u64 asid_gen;
 	bool enabled;
+	struct svm_vmcb *last_vmcb;
+	u32 host_tsc_aux;
+	bool tsc_aux_known;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -177,7 +193,11 @@ static void svm_free_permission_maps(void)
 	svm_msrpm = NULL;
 }
 
-/* CR4 bits the hardware accepts in a guest, from CPUID; never VMXE/SMXE. */
+/*
+ * CR4 bits the hardware accepts in a guest, from CPUID; never VMXE/SMXE.
+ * PCE stays: CR4 writes do not exit, so a guest sets it anyway, and the
+ * RDPMC intercept makes it grant nothing (RDPMC raises #GP at any CPL).
+ */
 static u64 svm_guest_cr4_mask(void)
 {
 	u32 ecx1 = cpuid_ecx(1), ebx7 = 0, ecx7 = 0, eax, edx;
@@ -222,6 +242,31 @@ static void svm_probe_fpu(void)
 	svm_host.fpu_size = max_t(u32, ebx, 576);
 }
 
+/*
+ * Which speculation controls a guest gets (svm_cpuid_host() offers only
+ * these, svm_msr_write() honours them): the SPEC_CTRL bits the host
+ * kernel itself drives the MSR with, IBPB where the CPU has it, and
+ * TSC_AUX where RDTSCP or RDPID read it.
+ */
+static void svm_probe_speculation(void)
+{
+	u64 mask = 0;
+
+	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL)) {
+		if (boot_cpu_has(X86_FEATURE_IBRS))
+			mask |= SPEC_CTRL_IBRS;
+		if (boot_cpu_has(X86_FEATURE_STIBP))
+			mask |= SPEC_CTRL_STIBP;
+		if (boot_cpu_has(X86_FEATURE_SPEC_CTRL_SSBD))
+			mask |= SPEC_CTRL_SSBD;
+	}
+	svm_host.spec_ctrl_mask = mask;
+	svm_host.v_spec_ctrl = boot_cpu_has(X86_FEATURE_V_SPEC_CTRL);
+	svm_host.ibpb = boot_cpu_has(X86_FEATURE_IBPB);
+	svm_host.tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+			   boot_cpu_has(X86_FEATURE_RDPID);
+}
+
 static int svm_probe(struct axvcpu_arch_caps *caps)
 {
 	u32 eax, ebx, ecx, edx, maxphy, reach;
@@ -250,6 +295,16 @@ static int svm_probe(struct axvcpu_arch_caps *caps)
 	if (efer & EFER_SVME) {
 		pr_err("EFER.SVME is already set: another hypervisor (kvm_amd?) owns SVM; not loading\n");
 		return -EBUSY;
+	}
+	/*
+	 * With SME (mem_encrypt=on) or as an encrypted guest itself, the
+	 * kernel's pages are encrypted and every physical address given to
+	 * the hardware (VMCB, save areas, permission maps, nested tables and
+	 * their leaves) would need the C-bit, which this backend never sets.
+	 */
+	if (cc_platform_has(CC_ATTR_MEM_ENCRYPT)) {
+		pr_err("host memory encryption (SME, mem_encrypt=on) is active and not supported; not loading\n");
+		return -ENODEV;
 	}
 
 	memset(&svm_host, 0, sizeof(svm_host));
@@ -290,7 +345,11 @@ static int svm_probe(struct axvcpu_arch_caps *caps)
 	svm_host.limits.efer_mask = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
 	if (cpuid_edx(0x80000001) & BIT(25))
 		svm_host.limits.efer_mask |= BIT_ULL(14);	/* FFXSR */
+	/* VMRUN and #VMEXIT switch EFER: the guest's AutoIBRS is its own. */
+	if (boot_cpu_has(X86_FEATURE_AUTOIBRS))
+		svm_host.limits.efer_mask |= EFER_AUTOIBRS;
 	svm_host.limits.cr4_mask = svm_guest_cr4_mask();
+	svm_probe_speculation();
 
 	ret = svm_alloc_permission_maps();
 	if (ret)
@@ -492,16 +551,40 @@ static void svm_pick_asid(struct svm_vcpu *v, struct svm_cpu *sd, int cpu)
 static void svm_world_switch(struct svm_vcpu *v, struct svm_cpu *sd)
 {
 	bool switch_xcr0 = svm_host.xsave && v->xcr0 != svm_host.host_xcr0;
+	bool switch_aux = svm_host.tsc_aux && v->tsc_aux != sd->host_tsc_aux;
+	bool switch_spec = false;
+	u64 host_spec = 0;
 
 	asm volatile("clgi" ::: "memory");
 	if (switch_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	/*
+	 * TSC_AUX and SPEC_CTRL follow the guest only here too: no NMI,
+	 * interrupt or user space runs with the guest's CPU number in
+	 * TSC_AUX or without the host's speculation controls. Without
+	 * V_SPEC_CTRL the host's SPEC_CTRL comes back after svm_vmrun()'s
+	 * RSB fill and return untraining, so only its final RET runs with
+	 * the guest's value.
+	 */
+	if (switch_aux)
+		wrmsrl(MSR_TSC_AUX, v->tsc_aux);
+	if (svm_host.spec_ctrl_mask && !svm_host.v_spec_ctrl) {
+		host_spec = this_cpu_read(x86_spec_ctrl_current);
+		switch_spec = v->spec_ctrl != host_spec;
+		if (switch_spec)
+			wrmsrl(MSR_IA32_SPEC_CTRL, v->spec_ctrl);
+	}
 	/* Zen1 divider erratum: do not leave a host quotient to the guest. */
 	amd_clear_divider();
 
 	raw_local_irq_enable();
 	svm_vmrun(v->gprs, v->vmcb_pa, sd->host_save_pa);
 	raw_local_irq_disable();
+
+	if (switch_spec)
+		wrmsrl(MSR_IA32_SPEC_CTRL, host_spec);
+	if (switch_aux)
+		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 
 	if (svm_host.xsave) {
 		/*
@@ -535,12 +618,47 @@ static void svm_machine_check(void)
 #endif
 }
 
+/**
+ * svm_forget_vmcb() - no CPU may take a new VMCB in the page of @vmcb,
+ * about to be freed, for the last one it ran (and skip the IBPB).
+ * @vmcb: the VMCB of a VCPU that runs nowhere.
+ */
+void svm_forget_vmcb(struct svm_vmcb *vmcb)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(&per_cpu_ptr(&svm_cpu, cpu)->last_vmcb, vmcb, NULL);
+}
+
+/* DR7 L0-L3/G0-G3: any breakpoint enabled. */
+#define SVM_DR7_ENABLES		0xffULL
+
+/* Put the guest's DR0-3 in the hardware; host DR7 is disabled. */
+static void svm_dr_load(struct svm_vcpu *v)
+{
+	set_debugreg(v->db[0], 0);
+	set_debugreg(v->db[1], 1);
+	set_debugreg(v->db[2], 2);
+	set_debugreg(v->db[3], 3);
+}
+
+/* Take the guest's DR0-3 back and intercept its next access again. */
+static void svm_dr_save(struct svm_vcpu *v)
+{
+	get_debugreg(v->db[0], 0);
+	get_debugreg(v->db[1], 1);
+	get_debugreg(v->db[2], 2);
+	get_debugreg(v->db[3], 3);
+	svm_dr_intercept(v);
+}
+
 static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 {
 	struct svm_vcpu *v = arch_vcpu;
 	struct svm_vm *sv = v->svm_vm;
 	struct svm_cpu *sd;
-	bool host_bp;
+	bool host_bp, guest_dr;
 	u32 host_pkru = 0;
 	int cpu;
 
@@ -560,6 +678,21 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		return -EBUSY;
 	}
 
+	/* Another VCPU's branch predictions must not steer this one. */
+	if (sd->last_vmcb != v->vmcb) {
+		WRITE_ONCE(sd->last_vmcb, v->vmcb);
+		indirect_branch_prediction_barrier();
+	}
+	/* The guest's own IBPB (PRED_CMD write), on the CPU it runs on. */
+	if (unlikely(v->ibpb_pending)) {
+		wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+		v->ibpb_pending = false;
+	}
+	if (svm_host.tsc_aux && unlikely(!sd->tsc_aux_known)) {
+		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
+		sd->tsc_aux_known = true;
+	}
+
 	cpumask_set_cpu(cpu, sv->in_guest);
 	/* @in_guest store before the generation load; pairs with svm_vm_flush(). */
 	smp_mb__after_atomic();
@@ -570,19 +703,36 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		host_pkru = rdpkru();
 	svm_fpu_load(v);
 
-	/* Host breakpoints must not fire in the switch; VMRUN loads guest DR7. */
+	/*
+	 * Host breakpoints must not fire in the switch (nor on the guest's
+	 * DR0-3); VMRUN loads guest DR6 and DR7 from the VMCB. DR0-3 are the
+	 * guest's while it accesses them without exits (svm_dr_intercept())
+	 * and while its DR7 enables a breakpoint; otherwise they may hold
+	 * anything, but the guest's MOV DR exits first and never sees them.
+	 */
 	host_bp = hw_breakpoint_active();
 	if (host_bp)
 		set_debugreg(0, 7);
+	guest_dr = v->dr_owned || (v->vmcb->save.dr7 & SVM_DR7_ENABLES);
+	if (guest_dr)
+		svm_dr_load(v);
 
 	svm_world_switch(v, sd);
 
 	cpumask_clear_cpu(cpu, sv->in_guest);
 	v->vmcb->control.tlb_ctl = VMCB_TLB_NOTHING;
 
-	/* #VMEXIT leaves DR7 disabled: bring back the host's breakpoints. */
+	if (v->dr_owned)
+		svm_dr_save(v);
+	/*
+	 * #VMEXIT leaves DR7 disabled: bring back the host's breakpoints
+	 * (and DR6). Without any, the guest's DR0-3 may stay, inert; a DR6
+	 * the guest left is reset, so the host's #DB handler never reads it.
+	 */
 	if (host_bp)
 		hw_breakpoint_restore();
+	else if (v->vmcb->save.dr6 != DR6_RESERVED)
+		set_debugreg(DR6_RESERVED, 6);
 
 	svm_fpu_save(v);
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != host_pkru)

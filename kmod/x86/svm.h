@@ -35,6 +35,11 @@ enum svm_gpr {
  * @host_xcr0:     XCR0 of the host, the most a guest may enable.
  * @fpu_size:      bytes of a guest XSAVE (or FXSAVE) area.
  * @vaddr_bits:    linear address width, for canonical checks of MSRs.
+ * @spec_ctrl_mask: SPEC_CTRL bits a guest may set (0: the host kernel
+ *                 drives no SPEC_CTRL MSR, and the guest is offered none).
+ * @v_spec_ctrl:   the CPU switches SPEC_CTRL itself (VMCB field).
+ * @ibpb:          the CPU has IBPB: a guest's PRED_CMD write is honoured.
+ * @tsc_aux:       the CPU has RDTSCP or RDPID: TSC_AUX is per VCPU.
  */
 struct svm_host {
 	struct axvcpu_arch_caps caps;
@@ -48,6 +53,10 @@ struct svm_host {
 	u64 host_xcr0;
 	u32 fpu_size;
 	u32 vaddr_bits;
+	u64 spec_ctrl_mask;
+	bool v_spec_ctrl;
+	bool ibpb;
+	bool tsc_aux;
 };
 
 extern struct svm_host svm_host;
@@ -111,6 +120,12 @@ struct svm_read {
  * @cpuid:      CPUID table from SET_CPUID, NULL for filtered host values.
  * @cpuid_nent: entries in @cpuid.
  * @read:       pending read exit.
+ * @db:         guest DR0-3 (DR6 and DR7 live in the VMCB).
+ * @dr_owned:   the guest touched a debug register since its last exit: DR
+ *              intercepts are off and @db is in the hardware while it runs.
+ * @tsc_aux:    guest TSC_AUX (what RDTSCP and RDPID return).
+ * @spec_ctrl:  guest SPEC_CTRL, in force while the guest runs.
+ * @ibpb_pending: the guest wrote PRED_CMD.IBPB; issued before its next VMRUN.
  */
 struct svm_vcpu {
 	u64 gprs[SVM_NR_GPRS];
@@ -130,6 +145,11 @@ struct svm_vcpu {
 	struct axvcpu_cpuid_entry *cpuid;
 	u32 cpuid_nent;
 	struct svm_read read;
+	u64 db[4];
+	bool dr_owned;
+	u32 tsc_aux;
+	u64 spec_ctrl;
+	bool ibpb_pending;
 };
 
 /* svm_vmrun.S */
@@ -159,6 +179,10 @@ u64 svm_gpr_read(struct svm_vcpu *v, unsigned int reg);
 void svm_gpr_write(struct svm_vcpu *v, unsigned int reg, u64 val);
 void svm_fpu_load(struct svm_vcpu *v);
 void svm_fpu_save(struct svm_vcpu *v);
+void svm_dr_intercept(struct svm_vcpu *v);
+
+/* svm.c */
+void svm_forget_vmcb(struct svm_vmcb *vmcb);
 
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);

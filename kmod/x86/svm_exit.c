@@ -41,6 +41,10 @@
 #define SVM_MSR_FS_BASE		0xc0000100
 #define SVM_MSR_GS_BASE		0xc0000101
 #define SVM_MSR_KERNEL_GS_BASE	0xc0000102
+/* ... and the ones it keeps in &struct svm_vcpu, switched around VMRUN. */
+#define SVM_MSR_SPEC_CTRL	0x00000048
+#define SVM_MSR_PRED_CMD	0x00000049
+#define SVM_MSR_TSC_AUX		0xc0000103
 
 /* Result of the in-kernel MSR handlers. */
 enum svm_msr_result {
@@ -143,7 +147,33 @@ static void svm_reinject_event(struct svm_vcpu *v)
  *
  * The APIC id is &svm_vcpu.apic_id (leaf 1 EBX[31:24], the x2APIC id of
  * leaves 0xB/0x1F, the extended APIC id of leaf 0x8000001E).
+ *
+ * Speculation controls are offered only where the kernel honours their
+ * MSR (svm_msr_read()/svm_msr_write()): SPEC_CTRL bits in
+ * &svm_host.spec_ctrl_mask, PRED_CMD's IBPB with &svm_host.ibpb,
+ * EFER.AUTOIBRS where the guest's EFER accepts it. VIRT_SPEC_CTRL,
+ * ARCH_CAPABILITIES, FLUSH_CMD and SBPB are never offered. Nor are the
+ * performance counter extensions: RDPMC raises #GP, and the counter
+ * MSRs belong to user space.
  */
+/*
+ * Bytes an XSAVE with @xcr0 writes (CPUID 0xD.0 EBX): the legacy area and
+ * header, then up to the end of the highest enabled component.
+ */
+static u32 svm_xsave_size(u64 xcr0)
+{
+	u32 size = 576, eax, ebx, ecx, edx;
+	unsigned int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		size = max(size, ebx + eax);
+	}
+	return size;
+}
+
 static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 			   u32 *c, u32 *d)
 {
@@ -171,7 +201,20 @@ static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 			*c &= ~(BIT(4) | BIT(5));	/* OSPKE, WAITPKG */
 			if (save->cr4 & SVM_CR4_PKE)
 				*c |= BIT(4);
+			/* FLUSH_L1D, ARCH_CAPABILITIES, CORE_CAPABILITIES */
+			*d &= ~(BIT(28) | BIT(29) | BIT(30));
+			if (!(svm_host.spec_ctrl_mask & SPEC_CTRL_IBRS) || !svm_host.ibpb)
+				*d &= ~BIT(26);		/* IBRS + IBPB */
+			if (!(svm_host.spec_ctrl_mask & SPEC_CTRL_STIBP))
+				*d &= ~BIT(27);
+			if (!(svm_host.spec_ctrl_mask & SPEC_CTRL_SSBD))
+				*d &= ~BIT(31);
+		} else if (idx == 2) {
+			*d = 0;		/* further SPEC_CTRL bits */
 		}
+		break;
+	case 0xa:					/* architectural PMU */
+		*a = *b = *c = *d = 0;
 		break;
 	case 0xb:
 	case 0x1f:
@@ -183,6 +226,7 @@ static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 		} else if (idx == 0) {
 			*a &= (u32)svm_host.host_xcr0;
 			*d &= (u32)(svm_host.host_xcr0 >> 32);
+			*b = svm_xsave_size(v->xcr0);
 		} else if (idx == 1) {
 			*a &= ~BIT(3);			/* XSAVES/XRSTORS */
 			*b = *c = *d = 0;
@@ -192,9 +236,27 @@ static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 		break;
 	case 0x80000001:
 		*c &= ~(BIT(2) | BIT(29));		/* SVM, MONITORX */
+		*c &= ~(BIT(23) | BIT(24) | BIT(28));	/* PerfCtrExt{Core,NB,LLC} */
 		break;
 	case 0x80000008:
 		*b &= ~BIT(4);				/* RDPRU */
+		if (!svm_host.ibpb)
+			*b &= ~BIT(12);			/* IBPB */
+		if (!(svm_host.spec_ctrl_mask & SPEC_CTRL_IBRS))
+			*b &= ~(BIT(14) | BIT(16) | BIT(18) | BIT(19));
+		if (!(svm_host.spec_ctrl_mask & SPEC_CTRL_STIBP))
+			*b &= ~(BIT(15) | BIT(17));
+		if (!(svm_host.spec_ctrl_mask & SPEC_CTRL_SSBD))
+			*b &= ~BIT(24);			/* SSBD */
+		*b &= ~(BIT(25) | BIT(28));		/* VIRT_SSBD, PSFD */
+		break;
+	case 0x80000021:
+		if (!(svm_host.limits.efer_mask & EFER_AUTOIBRS))
+			*a &= ~BIT(8);			/* AutoIBRS */
+		*a &= ~BIT(27);				/* SBPB */
+		break;
+	case 0x80000022:				/* PerfMonV2 */
+		*a = *b = *c = *d = 0;
 		break;
 	case 0x8000001e:
 		*a = v->apic_id;			/* extended APIC id */
@@ -302,6 +364,19 @@ static enum svm_msr_result svm_msr_read(struct svm_vcpu *v, u32 msr, u64 *data)
 	case SVM_MSR_SYSENTER_EIP:
 		*data = save->sysenter_eip;
 		break;
+	case SVM_MSR_TSC_AUX:
+		if (!svm_host.tsc_aux)
+			return SVM_MSR_USER;
+		*data = v->tsc_aux;
+		break;
+	case SVM_MSR_SPEC_CTRL:
+		if (!svm_host.spec_ctrl_mask)
+			return SVM_MSR_USER;
+		*data = v->spec_ctrl;
+		break;
+	case SVM_MSR_PRED_CMD:
+		/* Write-only. */
+		return svm_host.ibpb ? SVM_MSR_FAULT : SVM_MSR_USER;
 	default:
 		return SVM_MSR_USER;
 	}
@@ -349,6 +424,31 @@ static enum svm_msr_result svm_msr_write(struct svm_vcpu *v, u32 msr, u64 data)
 		return SVM_MSR_DONE;
 	case SVM_MSR_SYSENTER_CS:
 		save->sysenter_cs = data;
+		return SVM_MSR_DONE;
+	case SVM_MSR_TSC_AUX:
+		if (!svm_host.tsc_aux)
+			return SVM_MSR_USER;
+		if (data >> 32)
+			return SVM_MSR_FAULT;
+		v->tsc_aux = data;
+		return SVM_MSR_DONE;
+	case SVM_MSR_SPEC_CTRL:
+		/* Loaded around VMRUN (svm_world_switch()). */
+		if (!svm_host.spec_ctrl_mask)
+			return SVM_MSR_USER;
+		if (data & ~svm_host.spec_ctrl_mask)
+			return SVM_MSR_FAULT;
+		v->spec_ctrl = data;
+		save->spec_ctrl = data;
+		return SVM_MSR_DONE;
+	case SVM_MSR_PRED_CMD:
+		if (!svm_host.ibpb)
+			return SVM_MSR_USER;
+		if (data & ~PRED_CMD_IBPB)
+			return SVM_MSR_FAULT;
+		/* Done right before the next VMRUN, on the CPU that runs it. */
+		if (data)
+			v->ibpb_pending = true;
 		return SVM_MSR_DONE;
 	}
 
@@ -592,6 +692,20 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		/* An event being delivered wins: the #AC, a fault, recurs. */
 		if (!(ctl->event_inj & VMCB_EVENT_VALID))
 			svm_inject_exception(v, VMCB_VEC_AC, true, 0);
+		break;
+	case VMCB_EXIT_READ_DR0 ... VMCB_EXIT_WRITE_DR15:
+		/*
+		 * The guest's first debug-register access since its last exit:
+		 * give it its own DR0-3 (svm_run() loads them) and let the
+		 * instruction run again, now without an intercept, so that the
+		 * CPU itself does every check of MOV DR.
+		 */
+		v->vmcb->control.intercept_dr = 0;
+		v->dr_owned = true;
+		break;
+	case VMCB_EXIT_RDPMC:
+		/* The host's counters: not offered at any CPL. */
+		svm_inject_gp(v);
 		break;
 	case VMCB_EXIT_HLT:
 		svm_skip(v, 1);

@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/types.h>
 #include <asm/processor.h>
 
@@ -31,6 +32,9 @@
 #define SVM_SEG_TYPE_TSS_BUSY	0xb
 
 #define SVM_RFLAGS_VM		(1ULL << 17)
+
+/* Reads (bits 0-7) and writes (bits 16-23) of DR0-7. */
+#define SVM_DR_INTERCEPTS	0x00ff00ffU
 
 /* Offsets in the legacy FXSAVE/XSAVE image (SDM vol. 1, 10.5.1). */
 #define SVM_FPU_FCW		0
@@ -123,6 +127,17 @@ static void svm_fpu_init(struct svm_vcpu *v)
  */
 void svm_fpu_load(struct svm_vcpu *v)
 {
+	/*
+	 * AMD CPUs without XSaveErPtr (X86_BUG_FXSAVE_LEAK) neither save nor
+	 * restore the x87 FIP/FDP/FOP unless an exception is pending: the
+	 * restore below would leave the last host (or other guest) x87
+	 * instruction's pointers in place, for FNSTENV in the guest to read.
+	 * FNINIT zeroes them first; the restore sets everything else. The
+	 * kernel sets them to one of its own addresses instead (fpu/core.c),
+	 * which would show the guest a host address.
+	 */
+	if (static_cpu_has_bug(X86_BUG_FXSAVE_LEAK))
+		asm volatile("fninit");
 	if (svm_host.xsave)
 		asm volatile("xrstor64 %0"
 			     : : "m" (*(u8 *)v->fpu), "a" ((u32)svm_host.host_xcr0),
@@ -291,6 +306,10 @@ void svm_vcpu_reset(struct svm_vcpu *v)
 	save->rip = 0xfff0;
 	save->dr6 = SVM_RESET_DR6;
 	save->dr7 = SVM_RESET_DR7;
+	memset(v->db, 0, sizeof(v->db));
+	svm_dr_intercept(v);
+	v->tsc_aux = 0;
+	v->spec_ctrl = 0;
 	save->g_pat = SVM_DEFAULT_PAT;
 	/* RDX holds the processor signature after reset. */
 	v->gprs[SVM_RDX] = cpuid_eax(1);
@@ -300,6 +319,21 @@ void svm_vcpu_reset(struct svm_vcpu *v)
 	ctl->int_state = 0;
 	v->read.reason = 0;
 	svm_fpu_init(v);
+}
+
+/**
+ * svm_dr_intercept() - make the guest's next debug-register access exit.
+ * @v: the VCPU.
+ *
+ * DR0-3 are not in the VMCB: while the guest may access them without an
+ * exit, the world switch must put its values in the hardware and take
+ * them back (svm_run()). Until the guest touches one, every MOV to or
+ * from DR0-7 exits instead, and the hardware keeps the host's.
+ */
+void svm_dr_intercept(struct svm_vcpu *v)
+{
+	v->vmcb->control.intercept_dr = SVM_DR_INTERCEPTS;
+	v->dr_owned = false;
 }
 
 /* The controls of a fresh VMCB: intercepts of DESIGN.md section 4. */
@@ -320,14 +354,15 @@ static void svm_vmcb_init(struct svm_vcpu *v)
 	 * space (through the all-ones permission maps). HLT and SHUTDOWN
 	 * end the run. INVD would throw away host cache lines, INVLPGA
 	 * names ASIDs the guest does not own, task switches are not
-	 * emulated.
+	 * emulated. RDPMC would read the host's performance counters (with
+	 * CR4.PCE even at CPL 3): it raises #GP.
 	 */
 	ctl->intercept_misc1 = VMCB_INTERCEPT1_INTR | VMCB_INTERCEPT1_NMI |
 			       VMCB_INTERCEPT1_SMI | VMCB_INTERCEPT1_CPUID |
 			       VMCB_INTERCEPT1_INVD | VMCB_INTERCEPT1_HLT |
 			       VMCB_INTERCEPT1_INVLPGA | VMCB_INTERCEPT1_IOIO_PROT |
 			       VMCB_INTERCEPT1_MSR_PROT | VMCB_INTERCEPT1_TASK_SWITCH |
-			       VMCB_INTERCEPT1_SHUTDOWN;
+			       VMCB_INTERCEPT1_SHUTDOWN | VMCB_INTERCEPT1_RDPMC;
 	/*
 	 * SVM instructions (no nested virtualization: they raise #UD),
 	 * VMMCALL is the hypercall, WBINVD is a host-wide cache flush,
@@ -411,6 +446,8 @@ void svm_vcpu_destroy(void *arch_vcpu)
 	struct svm_vcpu *v = arch_vcpu;
 
 	free_pages((unsigned long)v->fpu, v->fpu_order);
+	/* A new VMCB in this page must not pass for this one. */
+	svm_forget_vmcb(v->vmcb);
 	free_page((unsigned long)v->vmcb);
 	kvfree(v->cpuid);
 	kfree(v);

@@ -16,10 +16,11 @@
  * vmenter.S) are applied. VERW before VMRUN when the kernel asks for it
  * (MDS/TSA), RSB stuffing right after the exit, return untraining
  * (RETBleed/SRSO) and IBPB-on-VMEXIT before the first RET, and every
- * guest value cleared from GPRs. SPEC_CTRL needs no switching: the guest
- * cannot write it (the MSR intercept sends it to user space), so the
- * host's value stays in force throughout; a CPU with V_SPEC_CTRL swaps it
- * by itself (the guest's is the zeroed VMCB field) and restores the
+ * guest value cleared from GPRs. SPEC_CTRL is switched by the caller
+ * (svm_world_switch(), with GIF clear): the guest's value is in force from
+ * just before this function to just after it returns, so only its final
+ * RET, after the RSB fill and return untraining below, runs with it. A CPU
+ * with V_SPEC_CTRL swaps it by itself (the VMCB field) and restores the
  * host's at #VMEXIT.
  */
 #include <linux/linkage.h>

@@ -161,7 +161,9 @@ struct svm_vmcb_control {
  * @br_to:          last branch to.
  * @last_excp_from: last exception from.
  * @last_excp_to:   last exception to.
- * @reserved_6:     rest of the page.
+ * @reserved_6:     reserved.
+ * @spec_ctrl:      guest SPEC_CTRL (with V_SPEC_CTRL only).
+ * @reserved_7:     rest of the page.
  */
 struct svm_vmcb_save {
 	struct svm_vmcb_seg es;
@@ -209,7 +211,9 @@ struct svm_vmcb_save {
 	u64 br_to;
 	u64 last_excp_from;
 	u64 last_excp_to;
-	u8 reserved_6[0xc00 - 0x298];
+	u8 reserved_6[0x2e0 - 0x298];
+	u64 spec_ctrl;
+	u8 reserved_7[0xc00 - 0x2e8];
 } __packed;
 
 /**
@@ -320,11 +324,14 @@ struct svm_vmcb {
 
 /* ---- Exit codes (APM appendix C) ------------------------------------- */
 
+#define VMCB_EXIT_READ_DR0	0x020	/* + n: MOV from DRn, 0x20-0x2f */
+#define VMCB_EXIT_WRITE_DR15	0x03f	/* MOV to DRn is 0x30 + n */
 #define VMCB_EXIT_EXCP_BASE	0x040
 #define VMCB_EXIT_INTR		0x060
 #define VMCB_EXIT_NMI		0x061
 #define VMCB_EXIT_SMI		0x062
 #define VMCB_EXIT_INIT		0x063
+#define VMCB_EXIT_RDPMC		0x06f
 #define VMCB_EXIT_CPUID		0x072
 #define VMCB_EXIT_INVD		0x076
 #define VMCB_EXIT_HLT		0x078
@@ -411,6 +418,7 @@ VMCB_CHECK_SAVE(cr3, 0x150);
 VMCB_CHECK_SAVE(cr0, 0x158);
 VMCB_CHECK_SAVE(dr7, 0x160);
 VMCB_CHECK_SAVE(dr6, 0x168);
+VMCB_CHECK_SAVE(spec_ctrl, 0x2e0);
 VMCB_CHECK_SAVE(rflags, 0x170);
 VMCB_CHECK_SAVE(rip, 0x178);
 VMCB_CHECK_SAVE(rsp, 0x1d8);
