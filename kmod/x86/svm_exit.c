@@ -616,7 +616,10 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	case VMCB_EXIT_NMI:
 	case VMCB_EXIT_SMI:
 	case VMCB_EXIT_INIT:
-		/* The host took (or takes, now that GIF is set) the event. */
+		/*
+		 * The host took (or takes, now that GIF is set) the event;
+		 * all four are intercepted (svm_vmcb_init()).
+		 */
 		break;
 	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC:
 		/* Handed to the host's handler in svm_run(). */
@@ -694,7 +697,11 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		svm_vcpu_reset(v);
 		return 0;
 	case VMCB_EXIT_INVALID:
-		/* Guest state the CPU refused; the VCPU stays usable. */
+		/*
+		 * Guest state the CPU refused; the VCPU stays usable. The
+		 * flush this VMRUN carried may not have happened: svm_run()
+		 * has started a new ASID generation on this CPU.
+		 */
 		run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_reason = code;
 		run->fail_entry.details[0] = ctl->exit_info_1;
