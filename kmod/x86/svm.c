@@ -541,6 +541,24 @@ static void svm_pick_asid(struct svm_vcpu *v, struct svm_cpu *sd, int cpu)
 }
 
 /*
+ * After the world switch: the flush requested for this VMRUN has been
+ * done, unless VMRUN failed its consistency checks (VMEXIT_INVALID), which
+ * happens before the CPU looks at TLB_CONTROL. Then nothing says the
+ * flush happened, and the generation it may have opened (FLUSH_ALL) is
+ * shared with other VCPUs of this CPU: start another one, so that every
+ * VCPU here takes a fresh ASID and the next VMRUN flushes everything.
+ * Interrupts are off.
+ */
+static void svm_asid_vmrun_done(struct svm_vcpu *v, struct svm_cpu *sd)
+{
+	if (unlikely(v->vmcb->control.exit_code == VMCB_EXIT_INVALID)) {
+		sd->asid_gen++;
+		sd->next_asid = svm_host.max_asid + 1;
+	}
+	v->vmcb->control.tlb_ctl = VMCB_TLB_NOTHING;
+}
+
+/*
  * The part with GIF clear. XCR0 follows the guest only here, where no
  * host code can use XSAVE-managed state and no interrupt or NMI is taken.
  * RFLAGS.IF is set for VMRUN because with V_INTR_MASKING the host's IF
@@ -720,7 +738,7 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	svm_world_switch(v, sd);
 
 	cpumask_clear_cpu(cpu, sv->in_guest);
-	v->vmcb->control.tlb_ctl = VMCB_TLB_NOTHING;
+	svm_asid_vmrun_done(v, sd);
 
 	if (v->dr_owned)
 		svm_dr_save(v);

@@ -26,6 +26,12 @@
 
 #define SVM_CR4_PKE		(1ULL << 22)
 #define SVM_SEG_ATTR_L		(1U << 9)
+#define SVM_RFLAGS_TF		(1ULL << 8)
+#define SVM_DR6_TRAP_BITS	0xfULL		/* B0-B3 */
+#define SVM_DR6_BS		(1ULL << 14)	/* single step */
+
+/* RAX of a VMMCALL refused because it came from CPL > 0 (KVM's value). */
+#define SVM_HYPERCALL_EPERM	((u64)-EPERM)
 
 /* MSRs the kernel keeps in the VMCB (APM vol. 2 appendix A). */
 #define SVM_MSR_TSC		0x00000010
@@ -60,9 +66,30 @@ static bool svm_in_64bit_mode(struct svm_vcpu *v)
 }
 
 /*
- * Move RIP past the intercepted instruction of @len bytes and drop the
- * interrupt shadow it may have been in (the instruction has completed).
+ * The intercepted instruction has completed (emulated here, or finished
+ * by user space at the next RUN): RIP moves to @rip, the interrupt shadow
+ * it may have been in ends, and with RFLAGS.TF set the single-step trap
+ * the hardware would have raised after it is queued: #DB with DR6.BS, as
+ * a trap (RIP already past the instruction). It is delivered at the next
+ * VMRUN, so an exit finished by user space is completed first (the
+ * completion runs before the world switch). An event already queued (the
+ * instruction faulted instead) wins.
  */
+static void svm_complete_insn(struct svm_vcpu *v, u64 rip)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	struct svm_vmcb_save *save = &v->vmcb->save;
+
+	save->rip = rip;
+	ctl->int_state &= ~VMCB_INT_STATE_SHADOW;
+	if ((save->rflags & SVM_RFLAGS_TF) && !(ctl->event_inj & VMCB_EVENT_VALID)) {
+		save->dr6 = (save->dr6 & ~SVM_DR6_TRAP_BITS) | SVM_DR6_BS;
+		ctl->event_inj = VMCB_VEC_DB | VMCB_EVENT_TYPE_EXCEPTION | VMCB_EVENT_VALID;
+		ctl->event_inj_err = 0;
+	}
+}
+
+/* Complete the intercepted instruction of @len bytes at RIP. */
 static void svm_skip(struct svm_vcpu *v, unsigned int len)
 {
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
@@ -76,8 +103,7 @@ static void svm_skip(struct svm_vcpu *v, unsigned int len)
 		if (!svm_in_64bit_mode(v))
 			rip = (u32)rip;
 	}
-	save->rip = rip;
-	ctl->int_state &= ~VMCB_INT_STATE_SHADOW;
+	svm_complete_insn(v, rip);
 }
 
 /**
@@ -570,8 +596,7 @@ static void svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
 	}
 
 	/* EXITINFO2 is the RIP of the next instruction, with or without NRIPS. */
-	v->vmcb->save.rip = ctl->exit_info_2;
-	ctl->int_state &= ~VMCB_INT_STATE_SHADOW;
+	svm_complete_insn(v, ctl->exit_info_2);
 
 	run->io.port = info >> VMCB_IOIO_PORT_SHIFT;
 	run->io.width = width;
@@ -586,10 +611,23 @@ static void svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
 	}
 }
 
+/*
+ * VMMCALL. Only the guest kernel may call the VMM: one from CPL > 0 (guest
+ * user space, virtual-8086 mode) never leaves the kernel and returns
+ * -EPERM in RAX, as KVM's hypercalls do, so that a guest's processes
+ * cannot talk to the VMM behind its kernel's back.
+ */
 static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run)
 {
+	u8 cpl = v->vmcb->save.cpl;
+
 	svm_skip(v, 3);
+	if (cpl) {
+		svm_gpr_write(v, SVM_RAX, SVM_HYPERCALL_EPERM);
+		return;
+	}
 	run->exit_reason = AXVCPU_EXIT_HYPERCALL;
+	run->hypercall.cpl = cpl;
 	run->hypercall.nr = svm_gpr_read(v, SVM_RAX);
 	run->hypercall.args[0] = svm_gpr_read(v, SVM_RDI);
 	run->hypercall.args[1] = svm_gpr_read(v, SVM_RSI);
@@ -678,7 +716,10 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	case VMCB_EXIT_NMI:
 	case VMCB_EXIT_SMI:
 	case VMCB_EXIT_INIT:
-		/* The host took (or takes, now that GIF is set) the event. */
+		/*
+		 * The host took (or takes, now that GIF is set) the event;
+		 * all four are intercepted (svm_vmcb_init()).
+		 */
 		break;
 	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC:
 		/* Handed to the host's handler in svm_run(). */
@@ -770,7 +811,11 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		svm_vcpu_reset(v);
 		return 0;
 	case VMCB_EXIT_INVALID:
-		/* Guest state the CPU refused; the VCPU stays usable. */
+		/*
+		 * Guest state the CPU refused; the VCPU stays usable. The
+		 * flush this VMRUN carried may not have happened: svm_run()
+		 * has started a new ASID generation on this CPU.
+		 */
 		run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_reason = code;
 		run->fail_entry.details[0] = ctl->exit_info_1;

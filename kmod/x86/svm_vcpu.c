@@ -336,7 +336,10 @@ void svm_dr_intercept(struct svm_vcpu *v)
 	v->dr_owned = false;
 }
 
-/* The controls of a fresh VMCB: intercepts of DESIGN.md section 4. */
+/*
+ * The controls of a fresh VMCB: the default intercepts, listed with their
+ * reasons in Documentation/design.rst ("Default intercepts").
+ */
 static void svm_vmcb_init(struct svm_vcpu *v)
 {
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
@@ -349,7 +352,11 @@ static void svm_vmcb_init(struct svm_vcpu *v)
 	 */
 	ctl->intercept_exceptions = BIT(VMCB_VEC_DB) | BIT(VMCB_VEC_AC) | BIT(VMCB_VEC_MC);
 	/*
-	 * Physical interrupts, NMIs and SMIs belong to the host. CPUID is
+	 * Physical interrupts, NMIs, SMIs and INIT belong to the host:
+	 * intercepted, each ends the world switch and stays pending until
+	 * the host takes it after STGI, instead of acting on the CPU while
+	 * the guest holds it (an INIT there would reset the CPU under the
+	 * host's feet). CPUID is
 	 * answered by the kernel, I/O ports and MSRs by the kernel or user
 	 * space (through the all-ones permission maps). HLT and SHUTDOWN
 	 * end the run. INVD would throw away host cache lines, INVLPGA
@@ -358,7 +365,8 @@ static void svm_vmcb_init(struct svm_vcpu *v)
 	 * CR4.PCE even at CPL 3): it raises #GP.
 	 */
 	ctl->intercept_misc1 = VMCB_INTERCEPT1_INTR | VMCB_INTERCEPT1_NMI |
-			       VMCB_INTERCEPT1_SMI | VMCB_INTERCEPT1_CPUID |
+			       VMCB_INTERCEPT1_SMI | VMCB_INTERCEPT1_INIT |
+			       VMCB_INTERCEPT1_CPUID |
 			       VMCB_INTERCEPT1_INVD | VMCB_INTERCEPT1_HLT |
 			       VMCB_INTERCEPT1_INVLPGA | VMCB_INTERCEPT1_IOIO_PROT |
 			       VMCB_INTERCEPT1_MSR_PROT | VMCB_INTERCEPT1_TASK_SWITCH |

@@ -127,6 +127,8 @@ static void vm_build_descriptor_tables(struct guest_vm *vm)
 	gdt[GUEST_SEL_CODE64 / 8] = gdt_segment(0xb, true, false);
 	gdt[GUEST_SEL_DATA / 8] = gdt_segment(0x3, false, true);
 	gdt[GUEST_SEL_CODE32 / 8] = gdt_segment(0xb, false, true);
+	gdt[GUEST_SEL_USER_DATA / 8] = gdt_segment(0x3, false, true) | (3ULL << 45);
+	gdt[GUEST_SEL_USER_CODE64 / 8] = gdt_segment(0xb, true, false) | (3ULL << 45);
 
 	for (i = 0; i < GUEST_MAX_VCPUS; i++) {
 		uint64_t base = GUEST_TSS_GPA + i * GUEST_TSS_STRIDE;
@@ -209,6 +211,21 @@ void vm_free(struct guest_vm *vm)
 	axvcpu_close(&vm->sys);
 	munmap(vm->ram, vm->ram_size);
 	free(vm);
+}
+
+void vm_enable_user_mode(struct guest_vm *vm)
+{
+	uint64_t *pml4 = addr_gpa2hva(vm, GUEST_PT_GPA);
+	uint64_t *pdpt = addr_gpa2hva(vm, GUEST_PT_GPA + 0x1000);
+	uint64_t *pd = addr_gpa2hva(vm, GUEST_PT_GPA + 0x2000);
+	unsigned int i;
+
+	TEST_ASSERT(vm->image, "vm_enable_user_mode() needs vm_create()");
+	pml4[0] |= 0x4;
+	for (i = 0; i < 4; i++)
+		pdpt[i] |= 0x4;
+	for (i = 0; i < 4 * 512; i++)
+		pd[i] |= 0x4;
 }
 
 void vm_install_exception_handler(struct guest_vm *vm, unsigned int vector,

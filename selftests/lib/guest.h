@@ -69,7 +69,10 @@
 #define GUEST_SEL_CODE32	0x18
 /** GUEST_SEL_TSS() - the TSS selector of VCPU @id (16-byte descriptors). */
 #define GUEST_SEL_TSS(id)	(0x20 + (id) * 16)
-#define GUEST_GDT_ENTRIES	(4 + 2 * GUEST_MAX_VCPUS)
+/* DPL 3 data and 64-bit code, after the TSSes; RPL 3 in the selectors. */
+#define GUEST_SEL_USER_DATA	(GUEST_SEL_TSS(GUEST_MAX_VCPUS) | 3)
+#define GUEST_SEL_USER_CODE64	((GUEST_SEL_TSS(GUEST_MAX_VCPUS) + 8) | 3)
+#define GUEST_GDT_ENTRIES	(4 + 2 * GUEST_MAX_VCPUS + 2)
 
 /* Architectural bits the tests use (the kernel's x86_state.h is not UAPI). */
 #define X86_CR0_PE		(1ULL << 0)
@@ -430,6 +433,22 @@ struct guest_exc_frame {
  * it returns to resume the interrupted code at frame->rip.
  */
 typedef void (*guest_exception_handler_t)(struct guest_exc_frame *frame);
+
+/**
+ * vm_enable_user_mode() - set the U/S bit in every entry of the
+ * framework's page tables (before the guest runs), so that guest code can
+ * run at CPL 3 through GUEST_SEL_USER_CODE64/GUEST_SEL_USER_DATA.
+ * @vm: the VM, from vm_create().
+ */
+void vm_enable_user_mode(struct guest_vm *vm);
+
+/**
+ * guest_enter_user() - from guest CPL 0, continue at CPL 3 in @fn, which
+ * must not return, on the current stack (below the caller's frame), with
+ * IOPL 3 so that ucalls (port I/O) still work. Needs vm_enable_user_mode().
+ * @fn: the guest function.
+ */
+__attribute__((noreturn)) void guest_enter_user(guest_code_t fn);
 
 /**
  * vm_install_exception_handler() - in the guest's copy of the binary,

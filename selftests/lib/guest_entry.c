@@ -188,6 +188,29 @@ static void guest_xsave_init(void)
 	guest_xcr0 = xcr0;
 }
 
+void guest_enter_user(guest_code_t fn)
+{
+	/*
+	 * An IRET frame for CPL 3: SS, RSP, RFLAGS with IOPL 3, CS, RIP.
+	 * The new RSP leaves a page for the caller's frame and is 8 below
+	 * a 16-byte boundary, as at the entry of a called function.
+	 */
+	asm volatile("movq %%rsp, %%rax\n\t"
+		     "andq $-16, %%rax\n\t"
+		     "subq $0x1008, %%rax\n\t"
+		     "pushq %[ss]\n\t"
+		     "pushq %%rax\n\t"
+		     "pushfq\n\t"
+		     "orq $0x3000, (%%rsp)\n\t"
+		     "pushq %[cs]\n\t"
+		     "pushq %[fn]\n\t"
+		     "iretq"
+		     : : [ss] "i"(GUEST_SEL_USER_DATA), [cs] "i"(GUEST_SEL_USER_CODE64),
+		       [fn] "r"(fn)
+		     : "rax", "memory");
+	__builtin_unreachable();
+}
+
 /* Called by both entries; never returns. */
 void guest_main(guest_code_t fn, uint64_t id, uint64_t full_init)
 {

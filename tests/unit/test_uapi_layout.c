@@ -77,6 +77,8 @@ FIELD(axvcpu_run, reserved0, 32, 32);
 FIELD(axvcpu_run, hypercall.nr, 64, 8);
 FIELD(axvcpu_run, hypercall.args, 72, 48);
 FIELD(axvcpu_run, hypercall.ret, 120, 8);
+FIELD(axvcpu_run, hypercall.cpl, 128, 1);
+FIELD(axvcpu_run, hypercall.pad, 129, 7);
 
 FIELD(axvcpu_run, mmio.gpa, 64, 8);
 FIELD(axvcpu_run, mmio.width, 72, 1);

@@ -258,7 +258,10 @@ struct axvcpu_create_vcpu {
  * @reserved0:        zero.
  * @hypercall:        HYPERCALL: @nr from RAX, @args from RDI, RSI, RDX,
  *                    RCX, R8, R9; user space writes @ret, the next RUN
- *                    puts it in RAX.
+ *                    puts it in RAX. @cpl is the caller's privilege
+ *                    level, always 0: a hypercall from CPL > 0 (guest
+ *                    user space) does not exit, it returns -EPERM (-1)
+ *                    in RAX. @pad is zero.
  * @mmio:             MMIO_READ / MMIO_WRITE: @gpa, @width in bytes (1, 2,
  *                    4, 8), destination @reg (x86 encoding 0=RAX..15=R15),
  *                    @reg_width, @sign_extend and @data.
@@ -305,6 +308,8 @@ struct axvcpu_run {
 			__u64 nr;
 			__u64 args[6];
 			__u64 ret;
+			__u8 cpl;
+			__u8 pad[7];
 		} hypercall;
 		struct {
 			__u64 gpa;
