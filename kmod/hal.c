@@ -168,11 +168,11 @@ static void axvcpu_mn_invalidate_range_end(struct mmu_notifier *mn,
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_seq++;
 	/*
-	 * An invalidation that started before the notifier was registered
-	 * ends without having started here: do not count below zero.
+	 * mmu_notifier_register() holds all of the mm's locks (mmap_lock,
+	 * i_mmap and anon_vma locks), so no invalidation is in flight across
+	 * it: every end seen here had its start seen here.
 	 */
-	if (vm->mmu_in_progress)
-		vm->mmu_in_progress--;
+	vm->mmu_in_progress--;
 	spin_unlock(&vm->mmu_lock);
 }
 
