@@ -65,13 +65,26 @@ struct axvcpu_arch_caps {
  * @hardware_disable: turn it off again on the calling CPU.
  * @vm_create: allocate the nested page table root of a new VM; returns
  *	the arch_vm or an ERR_PTR. @vm is the core's handle, for callbacks.
- * @vm_destroy: free the nested page tables (all mappings are gone by then;
- *	the pages they pointed to are unpinned by the core afterwards).
+ * @vm_destroy: free the nested page tables (the core holds no page they
+ *	point to, and no MMU notifier can call @npt_zap any more). May sleep
+ *	and should yield on a large table.
+ * @npt_prepare: allocate whatever the next @npt_map of @gpa needs (the
+ *	intermediate tables down to its leaf), so that @npt_map need not.
+ *	Called with the VM's memory mutex held, which serialises it with
+ *	every other @npt_prepare and @npt_map; may sleep. -ENOMEM.
  * @npt_map: map one 4 KiB guest frame @gpa to host physical @hpa with
- *	AXVCPU_PROT_* bits. Called with the VM's memory lock held.
+ *	AXVCPU_PROT_* bits, replacing (and flushing) an older mapping. The
+ *	core holds no reference on the frame afterwards: it calls @npt_zap
+ *	before the frame can change. Called with the VM's memory mutex and
+ *	its MMU spinlock held, after @npt_prepare for @gpa: must neither
+ *	sleep nor allocate.
  * @npt_zap: remove every mapping in [@gpa, @gpa + @size) and make sure no
  *	CPU can use one any longer (TLB flush, kicking CPUs running the VM)
- *	before returning. Called with the VM's memory lock held.
+ *	before returning. Called with the VM's MMU spinlock held, possibly
+ *	from an MMU notifier that must not sleep, and concurrently with
+ *	@npt_prepare: must neither sleep, allocate nor free table pages.
+ *	Cost should follow what is mapped, not @size (the core zaps a
+ *	gigabyte at a time and yields between calls where it may).
  * @vcpu_create: allocate the hardware VCPU (VMCB, FPU area) in its reset
  *	state; returns the arch_vcpu or an ERR_PTR.
  * @vcpu_destroy: free it. The VCPU is not running anywhere.
@@ -105,6 +118,7 @@ struct axvcpu_arch_ops {
 
 	void *(*vm_create)(struct axvcpu_vm *vm);
 	void (*vm_destroy)(void *arch_vm);
+	int (*npt_prepare)(void *arch_vm, u64 gpa);
 	int (*npt_map)(void *arch_vm, u64 gpa, u64 hpa, u32 prot);
 	void (*npt_zap)(void *arch_vm, u64 gpa, u64 size);
 
@@ -133,13 +147,20 @@ extern const struct axvcpu_arch_ops *const axvcpu_arch_backends[];
  * @gpa:    faulting guest physical address.
  * @access: AXVCPU_FAULT_* bits of the access.
  *
- * Finds the memory region, pins the page (charging RLIMIT_MEMLOCK) and
- * maps it through &axvcpu_arch_ops.npt_map. Must run in the VM owner's
- * process context, preemptible.
+ * Finds the memory region, looks the page up through the owner's page
+ * tables (no long-term pin, no RLIMIT_MEMLOCK charge: the page stays the
+ * owner's ordinary memory, and an MMU notifier zaps the mapping before
+ * the owner's mapping of it changes) and maps it through
+ * &axvcpu_arch_ops.npt_prepare and &axvcpu_arch_ops.npt_map. Must run in
+ * the VM owner's process context, preemptible.
  *
- * Return: 0 when mapped; -ENOENT when @gpa is not guest RAM (MMIO);
- * -EACCES when the region forbids the access (read-only, no-exec);
- * -ENOMEM, -EFAULT or -EAGAIN when the page could not be pinned.
+ * Return: 0 when mapped, or when an invalidation raced with the lookup and
+ * nothing was mapped (the guest faults again); -ENOENT when @gpa is not
+ * guest RAM (MMIO); -EACCES when the region forbids the access (read-only,
+ * no-exec); -EFAULT when nothing (or nothing with the needed access) is
+ * mapped at the region's host address any more; -EOPNOTSUPP when what is
+ * mapped there may not back guest memory (a page-cache file, a device);
+ * -ENOMEM; -EINTR when a fatal signal interrupted the lookup.
  */
 int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access);
 

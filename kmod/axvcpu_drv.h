@@ -8,8 +8,9 @@
 #define _AXVCPU_DRV_H
 
 #include <linux/kref.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
-#include <linux/xarray.h>
+#include <linux/spinlock.h>
 #include <linux/axvcpu.h>
 
 #include "arch.h"
@@ -46,11 +47,17 @@ struct axvcpu_mem_region {
  *                lives there and only that process may run the VM.
  * @lock:         protects @vcpus.
  * @vcpus:        VCPUs by id; an entry is cleared when its fd closes.
- * @mem_lock:     protects @regions, @pinned, @pinned_pages and every call
- *                into the backend's nested page table.
+ * @mem_lock:     serialises region changes and nested page faults (and
+ *                so every npt_prepare); held to change @regions.
+ * @mmu_lock:     spinlock held to change @regions and around every
+ *                npt_map / npt_zap; the MMU notifier takes only this one.
  * @regions:      memory slots.
- * @pinned:       guest frame number -> pinned struct page.
- * @pinned_pages: pages in @pinned, all charged to @mm's locked_vm.
+ * @mn:           MMU notifier on @mm (hal.c), registered with the first
+ *                region.
+ * @mn_registered: @mn is on @mm's list.
+ * @mm_gone:      @mm's address space has been torn down (notifier release).
+ * @mmu_seq:      bumped at the end of every invalidation (mmu_lock).
+ * @mmu_in_progress: invalidations started and not yet ended (mmu_lock).
  * @arch:         the backend's VM (nested page table root).
  */
 struct axvcpu_vm {
@@ -61,9 +68,13 @@ struct axvcpu_vm {
 	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
 
 	struct mutex mem_lock;
+	spinlock_t mmu_lock;
 	struct axvcpu_mem_region regions[AXVCPU_MAX_MEM_REGIONS];
-	struct xarray pinned;
-	unsigned long pinned_pages;
+	struct mmu_notifier mn;
+	bool mn_registered;
+	bool mm_gone;
+	unsigned long mmu_seq;
+	unsigned long mmu_in_progress;
 
 	void *arch;
 };
@@ -112,8 +123,13 @@ void axvcpu_vm_put(struct axvcpu_vm *vm);
 bool axvcpu_vm_owner_ok(const struct axvcpu_vm *vm);
 
 /* hal.c: guest memory behind the regions. */
+struct vm_area_struct;
 struct axvcpu_mem_region *axvcpu_vm_find_region(struct axvcpu_vm *vm, u64 gpa);
-void axvcpu_vm_unpin_range(struct axvcpu_vm *vm, u64 gpa, u64 size, bool zap);
+bool axvcpu_backing_ok(struct vm_area_struct *vma);
+void axvcpu_vm_zap_region(struct axvcpu_vm *vm, struct axvcpu_mem_region *r);
+void axvcpu_vm_mem_init(struct axvcpu_vm *vm);
+int axvcpu_vm_mem_track(struct axvcpu_vm *vm);
+void axvcpu_vm_mem_destroy(struct axvcpu_vm *vm);
 
 /* vcpu.c */
 int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *arg);

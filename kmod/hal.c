@@ -2,29 +2,58 @@
 /*
  * Host services for the backends (the seed's AxVCpuHal): guest memory.
  *
- * Guest RAM is the VM owner's anonymous (or file) memory. A guest frame is
- * pinned the first time the guest touches it (a nested page fault), with
- * FOLL_LONGTERM because it stays pinned for as long as it is mapped, and
- * charged to the owner's locked_vm, so RLIMIT_MEMLOCK bounds what a VM
- * can pin (CAP_IPC_LOCK lifts the bound, as for mlock). It is unpinned
- * when its region is deleted or the VM dies, always after the nested
- * mapping is gone and no CPU can use it any more.
+ * Guest RAM is the VM owner's ordinary memory, and the nested page table
+ * is a secondary MMU of the owner's address space, the way KVM's is:
+ *
+ *  - A nested page fault looks the page up through the owner's page
+ *    tables (get_user_pages(), no FOLL_LONGTERM), maps it, and drops the
+ *    page reference again. Nothing stays pinned: the memory remains the
+ *    process's, charged to its memory cgroup, and may be reclaimed,
+ *    swapped, migrated, compacted or backed by transparent huge pages.
+ *    There is no locked_vm charge because nothing is locked.
+ *  - An MMU notifier on the owner's mm zaps the nested mappings of a
+ *    host virtual range (and flushes every CPU running the VM) before
+ *    the kernel changes or frees the pages behind it: munmap, mremap,
+ *    MAP_FIXED, MADV_DONTNEED, reclaim, migration, COW. Guest, VMM and
+ *    axvcpu_vm_read()/axvcpu_vm_write() therefore always see one set of
+ *    frames. When the mm goes away (release) every mapping is zapped.
+ *  - A fault racing with an invalidation must not install the frame the
+ *    invalidation is taking away. An invalidation raises
+ *    @mmu_in_progress at its start and bumps @mmu_seq at its end; a
+ *    fault reads @mmu_seq before looking the page up and installs it
+ *    only when, under @mmu_lock, no invalidation is in progress and
+ *    @mmu_seq has not moved. Otherwise it installs nothing and the guest
+ *    faults again.
+ *  - Only anonymous, shmem/memfd and hugetlbfs memory may back guest RAM
+ *    (axvcpu_backing_ok()), checked when a region is set and again each
+ *    time a page is taken. A page-cache file mapping is refused: guest
+ *    writes through the nested table would bypass the file system's
+ *    dirty tracking and writeback.
+ *
+ * Locking: @mem_lock (a mutex) serialises region changes and faults, so
+ * the backend's npt_prepare (which allocates) runs under it. @mmu_lock (a
+ * spinlock) guards @regions against the notifier, which may be called
+ * where it must not sleep, and every npt_map / npt_zap; neither sleeps.
+ * Order: mem_lock, then the owner's mmap_lock, then mmu_lock.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
 #include <linux/uaccess.h>
 #include <asm/io.h>
 
 #include "axvcpu_drv.h"
 
-/* Marks the frames of @vm->pinned that were pinned for writing. */
-#define AXVCPU_XA_WRITABLE	XA_MARK_0
+/* The most guest memory one npt_zap covers before a blockable zap yields. */
+#define AXVCPU_ZAP_CHUNK	(1ULL << 30)
 
 /**
  * axvcpu_vm_find_region() - the region holding @gpa, or NULL.
- * @vm:  the VM; mem_lock held.
+ * @vm:  the VM; mem_lock or mmu_lock held.
  * @gpa: guest physical address.
  *
  * Return: the region, or NULL when @gpa is not guest RAM.
@@ -42,100 +71,211 @@ struct axvcpu_mem_region *axvcpu_vm_find_region(struct axvcpu_vm *vm, u64 gpa)
 	return NULL;
 }
 
-/*
- * Give back @pages of @mm's locked_vm. account_locked_vm() would also ask
- * capable(CAP_IPC_LOCK), which only an increase needs and which an LSM
- * would audit as a denial for an unprivileged caller.
+/**
+ * axvcpu_backing_ok() - may @vma back guest memory?
+ * @vma: a mapping of the owner's address space; its mmap_lock held.
+ *
+ * Anonymous private memory, shmem (tmpfs files, memfd, MAP_SHARED
+ * anonymous memory) and hugetlbfs: memory with no backing store the
+ * guest's writes would have to reach. Not page-cache file mappings (ext4,
+ * ramfs, ...), device or PFN mappings, nor another axvcpu fd.
+ *
+ * Return: true when it may.
  */
-static void axvcpu_uncharge(struct mm_struct *mm, unsigned long pages)
+bool axvcpu_backing_ok(struct vm_area_struct *vma)
 {
-	mmap_write_lock(mm);
-	__account_locked_vm(mm, pages, false, current, false);
-	mmap_write_unlock(mm);
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return false;
+	if (vma_is_anonymous(vma) || is_vm_hugetlb_page(vma))
+		return true;
+	return vma->vm_file && shmem_mapping(vma->vm_file->f_mapping);
+}
+
+/*
+ * Zap the nested mappings of [@gpa, @gpa + @size), a chunk at a time; a
+ * caller that may sleep lets others run between chunks (the lock may be
+ * dropped there, so the caller must not rely on @regions staying put).
+ */
+static void axvcpu_zap_gpa(struct axvcpu_vm *vm, u64 gpa, u64 size, bool may_block)
+{
+	while (size) {
+		u64 chunk = min_t(u64, size, AXVCPU_ZAP_CHUNK);
+
+		axvcpu_ops->npt_zap(vm->arch, gpa, chunk);
+		gpa += chunk;
+		size -= chunk;
+		if (size && may_block)
+			cond_resched_lock(&vm->mmu_lock);
+	}
 }
 
 /**
- * axvcpu_vm_unpin_range() - unmap and unpin every guest frame in a range.
- * @vm:   the VM; mem_lock held.
- * @gpa:  first guest physical address.
- * @size: bytes.
- * @zap:  remove the nested mappings first. Only a dying VM, which has no
- *        VCPU left and has freed its nested tables already, passes false.
+ * axvcpu_vm_zap_region() - remove every nested mapping of a region.
+ * @vm: the VM; mem_lock and mmu_lock held.
+ * @r:  the region, still in @vm->regions (so that a concurrent
+ *      invalidation of its host range still finds it).
  *
- * The backend's npt_zap returns only when no CPU can use the old
- * translations, so the pages can be released right after it.
+ * May drop and retake mmu_lock between chunks; no fault can map into @r
+ * meanwhile because mem_lock is held.
  */
-void axvcpu_vm_unpin_range(struct axvcpu_vm *vm, u64 gpa, u64 size, bool zap)
+void axvcpu_vm_zap_region(struct axvcpu_vm *vm, struct axvcpu_mem_region *r)
 {
-	unsigned long first = gpa >> PAGE_SHIFT;
-	unsigned long last = (gpa + size - 1) >> PAGE_SHIFT;
-	unsigned long gfn, n = 0;
-	struct page *page;
+	axvcpu_zap_gpa(vm, r->gpa, r->size, true);
+}
 
-	if (xa_empty(&vm->pinned))
-		return;
-	if (zap)
-		axvcpu_ops->npt_zap(vm->arch, gpa, size);
+/*
+ * Zap every guest frame backed by host virtual [@start, @end). mmu_lock
+ * held. The regions are read afresh at each step: a blockable zap may drop
+ * the lock, and a region that changed meanwhile was zapped by whoever
+ * changed it.
+ */
+static void axvcpu_zap_hva(struct axvcpu_vm *vm, unsigned long start,
+			   unsigned long end, bool may_block)
+{
+	struct axvcpu_mem_region *r;
+	unsigned long first, last;
+	int i;
 
-	xa_for_each_range(&vm->pinned, gfn, page, first, last) {
-		/* A writable frame may hold guest writes: release it dirty. */
-		bool dirty = xa_get_mark(&vm->pinned, gfn, AXVCPU_XA_WRITABLE);
-
-		xa_erase(&vm->pinned, gfn);
-		unpin_user_pages_dirty_lock(&page, 1, dirty);
-		n++;
-	}
-	vm->pinned_pages -= n;
-	/* A dying owner no longer has a locked_vm worth correcting. */
-	if (n && mmget_not_zero(vm->mm)) {
-		axvcpu_uncharge(vm->mm, n);
-		mmput(vm->mm);
+	for (i = 0; i < AXVCPU_MAX_MEM_REGIONS; i++) {
+		r = &vm->regions[i];
+		if (!r->size || end <= r->hva || start >= r->hva + r->size)
+			continue;
+		first = max(start, r->hva);
+		last = min_t(unsigned long, end, r->hva + r->size);
+		axvcpu_zap_gpa(vm, r->gpa + (first - r->hva), last - first, may_block);
 	}
 }
 
-static int axvcpu_pin_frame(struct axvcpu_vm *vm, struct axvcpu_mem_region *r,
-			    u64 gpa, struct page **pagep)
+static int axvcpu_mn_invalidate_range_start(struct mmu_notifier *mn,
+					    const struct mmu_notifier_range *range)
 {
-	unsigned long hva = r->hva + ((gpa & PAGE_MASK) - r->gpa);
-	unsigned int gup = FOLL_LONGTERM;
-	struct page *page;
+	struct axvcpu_vm *vm = container_of(mn, struct axvcpu_vm, mn);
+
+	/* A spinlock, and a zap that neither sleeps nor allocates: fine in
+	 * a non-blockable invalidation too; only yielding is left out. */
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_in_progress++;
+	axvcpu_zap_hva(vm, range->start, range->end, mmu_notifier_range_blockable(range));
+	spin_unlock(&vm->mmu_lock);
+	return 0;
+}
+
+static void axvcpu_mn_invalidate_range_end(struct mmu_notifier *mn,
+					   const struct mmu_notifier_range *range)
+{
+	struct axvcpu_vm *vm = container_of(mn, struct axvcpu_vm, mn);
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_seq++;
+	/*
+	 * mmu_notifier_register() holds all of the mm's locks (mmap_lock,
+	 * i_mmap and anon_vma locks), so no invalidation is in flight across
+	 * it: every end seen here had its start seen here.
+	 */
+	vm->mmu_in_progress--;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* The owner's address space is going away: no guest frame stays mapped. */
+static void axvcpu_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct axvcpu_vm *vm = container_of(mn, struct axvcpu_vm, mn);
+
+	spin_lock(&vm->mmu_lock);
+	vm->mm_gone = true;
+	vm->mmu_seq++;
+	axvcpu_zap_hva(vm, 0, ULONG_MAX, true);
+	spin_unlock(&vm->mmu_lock);
+}
+
+static const struct mmu_notifier_ops axvcpu_mn_ops = {
+	.invalidate_range_start	= axvcpu_mn_invalidate_range_start,
+	.invalidate_range_end	= axvcpu_mn_invalidate_range_end,
+	.release		= axvcpu_mn_release,
+};
+
+/**
+ * axvcpu_vm_mem_init() - initialise the memory part of a new VM.
+ * @vm: the VM.
+ */
+void axvcpu_vm_mem_init(struct axvcpu_vm *vm)
+{
+	mutex_init(&vm->mem_lock);
+	spin_lock_init(&vm->mmu_lock);
+	vm->mn.ops = &axvcpu_mn_ops;
+}
+
+/**
+ * axvcpu_vm_mem_track() - follow the owner's address space from now on.
+ * @vm: the VM; mem_lock held, called by the owner before its first region
+ *      is published.
+ *
+ * Return: 0, or -ENOMEM / -EINTR from mmu_notifier_register().
+ */
+int axvcpu_vm_mem_track(struct axvcpu_vm *vm)
+{
 	int ret;
 
-	if (!(r->flags & AXVCPU_MEM_READONLY))
-		gup |= FOLL_WRITE;
+	if (vm->mn_registered)
+		return 0;
+	ret = mmu_notifier_register(&vm->mn, vm->mm);
+	if (!ret)
+		vm->mn_registered = true;
+	return ret;
+}
 
-	ret = account_locked_vm(vm->mm, 1, true);
-	if (ret)
-		return ret;
-	ret = pin_user_pages_fast(hva, 1, gup, &page);
-	if (ret != 1) {
-		ret = ret < 0 ? ret : -EFAULT;
-		goto err_account;
-	}
-	ret = xa_err(xa_store(&vm->pinned, gpa >> PAGE_SHIFT, page, GFP_KERNEL_ACCOUNT));
-	if (ret)
-		goto err_unpin;
-	if (gup & FOLL_WRITE)
-		xa_set_mark(&vm->pinned, gpa >> PAGE_SHIFT, AXVCPU_XA_WRITABLE);
-	vm->pinned_pages++;
-	*pagep = page;
-	return 0;
+/**
+ * axvcpu_vm_mem_destroy() - stop following the owner's address space.
+ * @vm: the dying VM, before its nested tables are freed.
+ *
+ * Unregistering runs the release callback when the mm is still alive and
+ * waits for callbacks in flight, so none touches the tables afterwards.
+ */
+void axvcpu_vm_mem_destroy(struct axvcpu_vm *vm)
+{
+	if (vm->mn_registered)
+		mmu_notifier_unregister(&vm->mn, vm->mm);
+	vm->mn_registered = false;
+}
 
-err_unpin:
-	unpin_user_page(page);
-err_account:
-	axvcpu_uncharge(vm->mm, 1);
+/*
+ * Take a reference to the page behind @hva in the owner's address space,
+ * checking what backs it on the way. The reference only lives until the
+ * frame is in the nested table.
+ */
+static int axvcpu_get_page(struct mm_struct *mm, unsigned long hva, bool write,
+			   struct page **pagep)
+{
+	struct vm_area_struct *vma;
+	long got;
+	int ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, hva);
+	ret = -EFAULT;
+	if (!vma)
+		goto out;
+	ret = -EOPNOTSUPP;
+	if (!axvcpu_backing_ok(vma))
+		goto out;
+	got = get_user_pages(hva, 1, write ? FOLL_WRITE : 0, pagep, NULL);
+	ret = got == 1 ? 0 : got < 0 ? got : -EFAULT;
+out:
+	mmap_read_unlock(mm);
 	return ret;
 }
 
 int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access)
 {
 	struct axvcpu_mem_region *r;
+	unsigned long hva, seq;
 	struct page *page;
 	u32 prot = 0;
+	bool write;
 	int ret;
 
-	/* Pinning goes through the owner's page tables: only it may fault. */
+	/* Lookups go through the owner's page tables: only it may fault. */
 	if (!axvcpu_vm_owner_ok(vm))
 		return -EFAULT;
 
@@ -148,18 +288,41 @@ int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access)
 	if (((access & AXVCPU_FAULT_WRITE) && (r->flags & AXVCPU_MEM_READONLY)) ||
 	    ((access & AXVCPU_FAULT_EXEC) && (r->flags & AXVCPU_MEM_NOEXEC)))
 		goto out;
+	write = !(r->flags & AXVCPU_MEM_READONLY);
+	hva = r->hva + ((gpa & PAGE_MASK) - r->gpa);
 
-	page = xa_load(&vm->pinned, gpa >> PAGE_SHIFT);
-	if (!page) {
-		ret = axvcpu_pin_frame(vm, r, gpa, &page);
-		if (ret)
-			goto out;
-	}
-	if (!(r->flags & AXVCPU_MEM_READONLY))
+	/* Read before the lookup; pairs with the update under mmu_lock. */
+	seq = READ_ONCE(vm->mmu_seq);
+	smp_rmb();
+
+	/*
+	 * A writable region takes the page for writing (breaking COW) even
+	 * on a read fault, so that the writable nested entry points at the
+	 * frame the VMM sees.
+	 */
+	ret = axvcpu_get_page(vm->mm, hva, write, &page);
+	if (ret)
+		goto out;
+	ret = axvcpu_ops->npt_prepare(vm->arch, gpa & PAGE_MASK);
+	if (ret)
+		goto out_put;
+
+	if (write)
 		prot |= AXVCPU_PROT_WRITE;
 	if (!(r->flags & AXVCPU_MEM_NOEXEC))
 		prot |= AXVCPU_PROT_EXEC;
-	ret = axvcpu_ops->npt_map(vm->arch, gpa & PAGE_MASK, page_to_phys(page), prot);
+
+	spin_lock(&vm->mmu_lock);
+	if (vm->mm_gone)
+		ret = -EFAULT;
+	else if (vm->mmu_in_progress || vm->mmu_seq != seq)
+		ret = 0;	/* the frame may be going away: fault again */
+	else
+		ret = axvcpu_ops->npt_map(vm->arch, gpa & PAGE_MASK, page_to_phys(page), prot);
+	spin_unlock(&vm->mmu_lock);
+out_put:
+	/* The notifier, not a reference, keeps the mapping valid now. */
+	put_page(page);
 out:
 	mutex_unlock(&vm->mem_lock);
 	return ret;

@@ -37,15 +37,12 @@ static void axvcpu_vm_release_ref(struct kref *ref)
 	struct axvcpu_vm *vm = container_of(ref, struct axvcpu_vm, ref);
 
 	/*
-	 * No VCPU is left to use the nested tables: free them (and every
-	 * mapping with them) first, as arch.h promises vm_destroy, then
-	 * release the pages they pointed to.
+	 * No VCPU is left to use the nested tables. The MMU notifier goes
+	 * first, so that no invalidation walks the tables while they are
+	 * freed; no page is held by them (hal.c).
 	 */
+	axvcpu_vm_mem_destroy(vm);
 	axvcpu_ops->vm_destroy(vm->arch);
-	mutex_lock(&vm->mem_lock);
-	axvcpu_vm_unpin_range(vm, 0, 1ULL << axvcpu_arch_caps()->gpa_bits, false);
-	mutex_unlock(&vm->mem_lock);
-	xa_destroy(&vm->pinned);
 	mmdrop(vm->mm);
 	kfree(vm);
 	axvcpu_hw_put();
@@ -63,8 +60,10 @@ void axvcpu_vm_put(struct axvcpu_vm *vm)
 
 /*
  * Every page of [@hva, @hva + @size) must be mapped with the access the
- * guest will need: a region over a hole would otherwise only fail when
- * the guest first touches it, far from the ioctl that caused it.
+ * guest will need (else -EFAULT), by memory that may back a guest (else
+ * -EOPNOTSUPP, see axvcpu_backing_ok()): a region over a hole would
+ * otherwise only fail when the guest first touches it, far from the ioctl
+ * that caused it. The fault checks again: the mapping may change later.
  */
 static int axvcpu_check_user_range(unsigned long hva, u64 size, bool write)
 {
@@ -79,9 +78,12 @@ static int axvcpu_check_user_range(unsigned long hva, u64 size, bool write)
 	while (addr < end) {
 		vma = vma_lookup(mm, addr);
 		if (!vma || !(vma->vm_flags & VM_READ) ||
-		    (write && !(vma->vm_flags & VM_WRITE)) ||
-		    (vma->vm_flags & (VM_IO | VM_PFNMAP))) {
+		    (write && !(vma->vm_flags & VM_WRITE))) {
 			ret = -EFAULT;
+			break;
+		}
+		if (!axvcpu_backing_ok(vma)) {
+			ret = -EOPNOTSUPP;
 			break;
 		}
 		addr = vma->vm_end;
@@ -96,8 +98,11 @@ static int axvcpu_vm_delete_region(struct axvcpu_vm *vm, u32 slot)
 
 	if (!r->size)
 		return -EINVAL;
-	axvcpu_vm_unpin_range(vm, r->gpa, r->size, true);
+	/* Zap while the region is still visible to the MMU notifier. */
+	spin_lock(&vm->mmu_lock);
+	axvcpu_vm_zap_region(vm, r);
 	memset(r, 0, sizeof(*r));
+	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
 
@@ -144,13 +149,18 @@ static int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm, void __user *argp)
 				      !(mem.flags & AXVCPU_MEM_READONLY));
 	if (ret)
 		goto out;
+	/* From the first region on, follow changes to the owner's mappings. */
+	ret = axvcpu_vm_mem_track(vm);
+	if (ret)
+		goto out;
 
 	r = &vm->regions[mem.slot];
+	spin_lock(&vm->mmu_lock);
 	r->gpa = mem.guest_phys_addr;
 	r->size = mem.size;
 	r->hva = mem.userspace_addr;
 	r->flags = mem.flags;
-	ret = 0;
+	spin_unlock(&vm->mmu_lock);
 out:
 	mutex_unlock(&vm->mem_lock);
 	return ret;
@@ -220,8 +230,7 @@ int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
 		goto err_hw;
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
-	mutex_init(&vm->mem_lock);
-	xa_init(&vm->pinned);
+	axvcpu_vm_mem_init(vm);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 

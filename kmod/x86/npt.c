@@ -9,9 +9,13 @@
  *  - The depth follows the host: the hardware walks the nested table in
  *    the host's paging mode, so with CR4.LA57 set in the host it expects
  *    five levels (the rule KVM's get_npt_level() encodes as well).
- *  - 4 KiB leaves only: guest memory is pinned page by page on first touch
- *    and the backing pages are rarely physically contiguous, so large
- *    nested pages would buy little and cost splitting logic.
+ *  - 4 KiB leaves only: guest memory is mapped page by page on first
+ *    touch and the backing pages are rarely physically contiguous, so
+ *    large nested pages would buy little and cost splitting logic.
+ *  - Allocation and mapping are two steps: x86_npt_prepare() allocates
+ *    the path to a leaf where it may sleep, x86_npt_map() only writes the
+ *    leaf, so it can run under the VM's MMU spinlock. Unmapping never
+ *    allocates or frees, so it can run in a non-blockable MMU notifier.
  *  - Table pages are charged to the caller's memory cgroup
  *    (GFP_KERNEL_ACCOUNT): a VM must not be able to grow unaccounted
  *    kernel memory by touching a sparse guest address space.
@@ -91,6 +95,9 @@ static void npt_free_table(u64 *table, int level)
 
 			if (x86_npt_present(entry))
 				npt_free_table(npt_table(entry), level - 1);
+			/* A big guest has many tables: let others run. */
+			if (level == 2)
+				cond_resched();
 		}
 	}
 	/* Level-1 entries point at guest frames, which belong to the core. */
@@ -112,10 +119,11 @@ u64 x86_npt_root_pa(const struct x86_npt *npt)
 
 /*
  * The slot of the level-1 entry for @gpa, creating missing intermediate
- * tables on the way down. NULL when a table page cannot be allocated; the
- * tables created before that stay (they are empty and freed at destroy).
+ * tables on the way down when @alloc. NULL when a table is missing and
+ * not allowed, or cannot be, allocated; the tables created before that
+ * stay (they are empty and freed at destroy).
  */
-static u64 *npt_leaf_slot_alloc(struct x86_npt *npt, u64 gpa)
+static u64 *npt_leaf_slot(struct x86_npt *npt, u64 gpa, bool alloc)
 {
 	u64 *table = npt_root(npt);
 	int level;
@@ -127,6 +135,8 @@ static u64 *npt_leaf_slot_alloc(struct x86_npt *npt, u64 gpa)
 		if (!x86_npt_present(entry)) {
 			struct page *page;
 
+			if (!alloc)
+				return NULL;
 			page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 			if (!page)
 				return NULL;
@@ -144,6 +154,13 @@ static u64 *npt_leaf_slot_alloc(struct x86_npt *npt, u64 gpa)
 	return &table[x86_npt_index(gpa, 1)];
 }
 
+int x86_npt_prepare(struct x86_npt *npt, u64 gpa)
+{
+	if (!PAGE_ALIGNED(gpa) || !npt_in_reach(npt, gpa))
+		return -EINVAL;
+	return npt_leaf_slot(npt, gpa, true) ? 0 : -ENOMEM;
+}
+
 int x86_npt_map(struct x86_npt *npt, u64 gpa, u64 hpa, u32 prot)
 {
 	u64 *slot;
@@ -153,7 +170,8 @@ int x86_npt_map(struct x86_npt *npt, u64 gpa, u64 hpa, u32 prot)
 	    (prot & ~(AXVCPU_PROT_WRITE | AXVCPU_PROT_EXEC)))
 		return -EINVAL;
 
-	slot = npt_leaf_slot_alloc(npt, gpa);
+	/* Intermediate tables are never freed before destroy: prepared stays. */
+	slot = npt_leaf_slot(npt, gpa, false);
 	if (!slot)
 		return -ENOMEM;
 

@@ -23,6 +23,8 @@ struct x86_npt *x86_npt_create(int levels);
 /**
  * x86_npt_destroy() - free every table page (not the pages mapped).
  * @npt: table from x86_npt_create(), or NULL.
+ *
+ * May sleep (yields between tables).
  */
 void x86_npt_destroy(struct x86_npt *npt);
 
@@ -35,6 +37,17 @@ void x86_npt_destroy(struct x86_npt *npt);
 u64 x86_npt_root_pa(const struct x86_npt *npt);
 
 /**
+ * x86_npt_prepare() - allocate the intermediate tables down to @gpa's leaf.
+ * @npt: the table.
+ * @gpa: guest physical address (page aligned).
+ *
+ * May sleep; serialised with x86_npt_map() by the caller, safe against a
+ * concurrent x86_npt_unmap() (a new table is zeroed before it is linked).
+ * Return: 0, -ENOMEM, or -EINVAL when @gpa is beyond the table's reach.
+ */
+int x86_npt_prepare(struct x86_npt *npt, u64 gpa);
+
+/**
  * x86_npt_map() - map one 4 KiB guest frame.
  * @npt:  the table.
  * @gpa:  guest physical address (page aligned).
@@ -42,10 +55,12 @@ u64 x86_npt_root_pa(const struct x86_npt *npt);
  * @prot: AXVCPU_PROT_* bits from arch.h; readable is implied, user bit set
  *        (NPT walks are user accesses), cacheable write-back.
  *
- * Replaces an existing leaf. Serialised by the caller (the VM's memory
- * lock); entries are written with single stores so a concurrent hardware
- * walk sees either the old or the new entry.
- * Return: 0, -ENOMEM, or -EINVAL when @gpa is beyond the table's reach.
+ * Replaces an existing leaf. Never allocates or sleeps: the tables down to
+ * the leaf come from x86_npt_prepare(). Serialised by the caller (the VM's
+ * memory locks); entries are written with single stores so a concurrent
+ * hardware walk sees either the old or the new entry.
+ * Return: 0, -ENOMEM when @gpa was not prepared, or -EINVAL when @gpa is
+ * beyond the table's reach.
  */
 int x86_npt_map(struct x86_npt *npt, u64 gpa, u64 hpa, u32 prot);
 
@@ -55,8 +70,9 @@ int x86_npt_map(struct x86_npt *npt, u64 gpa, u64 hpa, u32 prot);
  * @gpa:  first guest physical address (page aligned).
  * @size: bytes (page aligned).
  *
- * Empty intermediate tables are kept until x86_npt_destroy(). The caller
- * must flush TLBs before the frames that were mapped are reused.
+ * Empty intermediate tables are kept until x86_npt_destroy(); nothing is
+ * allocated or freed, nothing sleeps. The caller must flush TLBs before
+ * the frames that were mapped are reused.
  * Return: the number of leaves cleared.
  */
 unsigned long x86_npt_unmap(struct x86_npt *npt, u64 gpa, u64 size);

@@ -471,6 +471,14 @@ static void svm_vm_flush(struct svm_vm *sv)
 	preempt_enable();
 }
 
+static int svm_npt_prepare(void *arch_vm, u64 gpa)
+{
+	struct svm_vm *sv = arch_vm;
+
+	return x86_npt_prepare(sv->npt, gpa);
+}
+
+/* Under the VM's MMU spinlock: x86_npt_map() does not allocate here. */
 static int svm_npt_map(void *arch_vm, u64 gpa, u64 hpa, u32 prot)
 {
 	struct svm_vm *sv = arch_vm;
@@ -497,6 +505,11 @@ static int svm_npt_map(void *arch_vm, u64 gpa, u64 hpa, u32 prot)
 	return ret;
 }
 
+/*
+ * Under the VM's MMU spinlock, maybe in a non-blockable MMU notifier:
+ * the unmap neither allocates nor frees, and the flush's IPIs are sent
+ * with preemption off and interrupts on, and wait without sleeping.
+ */
 static void svm_npt_zap(void *arch_vm, u64 gpa, u64 size)
 {
 	struct svm_vm *sv = arch_vm;
@@ -773,6 +786,7 @@ const struct axvcpu_arch_ops svm_arch_ops = {
 	.hardware_disable	= svm_hardware_disable,
 	.vm_create		= svm_vm_create,
 	.vm_destroy		= svm_vm_destroy,
+	.npt_prepare		= svm_npt_prepare,
 	.npt_map		= svm_npt_map,
 	.npt_zap		= svm_npt_zap,
 	.vcpu_create		= svm_vcpu_create,
