@@ -90,17 +90,25 @@ struct axvcpu_arch_caps {
  * @vcpu_destroy: free it. The VCPU is not running anywhere.
  * @setup: the seed's set_entry + set_npt_root + setup: put the VCPU in
  *	the boot mode of @setup (validated by the backend: -EINVAL).
- * @run: enter the guest once and decode the exit into @run (exit_reason
- *	and the union; AXVCPU_EXIT_NOTHING when handled in the kernel). RIP
- *	is already advanced past an instruction user space finishes.
+ * @run: enter the guest once and decode the exit into @run (exit_reason,
+ *	the header fields and the union; AXVCPU_EXIT_NOTHING when handled in
+ *	the kernel). @run is kernel memory private to the VCPU, never the
+ *	run page user space maps: the backend may read back what it wrote,
+ *	the core checks exit_reason once and only then copies the exit to the
+ *	user's run page, which no one in the kernel reads back. RIP is
+ *	already advanced past an instruction user space finishes.
  *	Returns 0, a negative errno for a transient failure (the VCPU stays
- *	usable, e.g. -ENOMEM when guest memory could not be pinned), or
- *	-EIO when the hardware state is lost (the VCPU becomes INVALID).
- *	Called by the bound thread with the VCPU lock held; may sleep
- *	outside its world switch.
- * @complete_read: apply the value user space wrote for the read exit in
- *	@run (IO_READ, SYSREG_READ, HYPERCALL, MMIO_READ) to guest state.
- *	The core calls it at the next RUN, only when RIP is unchanged.
+ *	usable, e.g. -ENOMEM when guest memory could not be pinned; -EINTR
+ *	when pinning gave up for a fatal signal, which the core reports as
+ *	exit INTR), or -EIO when the hardware state is lost (the VCPU becomes
+ *	INVALID). Called by the bound thread with the VCPU lock held; may
+ *	sleep outside its world switch.
+ * @complete_read: apply the value user space wrote for a read exit to
+ *	guest state. @reason is the exit the core returned (IO_READ,
+ *	SYSREG_READ, HYPERCALL, MMIO_READ), kept in kernel memory; @run is
+ *	the user's run page, from which only the value field of that exit
+ *	may be read, once (it can change under the kernel's feet). The core
+ *	calls it at the next RUN, only when RIP is unchanged.
  * @get_rip: current guest instruction pointer.
  * @get_regs: fill &struct axvcpu_regs (the arch's register set).
  * @set_regs: load it (validated: -EINVAL).
@@ -126,7 +134,7 @@ struct axvcpu_arch_ops {
 	void (*vcpu_destroy)(void *arch_vcpu);
 	int (*setup)(void *arch_vcpu, const struct axvcpu_setup *setup);
 	int (*run)(void *arch_vcpu, struct axvcpu_run *run);
-	void (*complete_read)(void *arch_vcpu, const struct axvcpu_run *run);
+	void (*complete_read)(void *arch_vcpu, u32 reason, const struct axvcpu_run *run);
 	u64 (*get_rip)(void *arch_vcpu);
 	void (*get_regs)(void *arch_vcpu, struct axvcpu_regs *regs);
 	int (*set_regs)(void *arch_vcpu, const struct axvcpu_regs *regs);

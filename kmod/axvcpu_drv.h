@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/axvcpu.h>
 
@@ -87,13 +88,19 @@ struct axvcpu_vm {
  * @state:        AXVCPU_STATE_*; written under @lock, read locklessly by
  *                GET_STATE and the RUN owner check.
  * @owner:        the thread BIND tied the VCPU to, NULL when unbound.
- * @run:          the run structure (page 0 of the mapping).
+ * @run:          the run structure (page 0 of the mapping): user memory,
+ *                written by the kernel, read only for the inputs
+ *                (immediate_exit) and a completion's value.
  * @run_page:     its page.
+ * @exit:         the backend's decoded exit, in kernel memory; copied to
+ *                @run when RUN returns an exit.
+ * @exit_page:    its page.
  * @data_page:    page 1 of the mapping (string I/O data).
  * @arch:         the backend's VCPU.
  * @pending_read: exit reason whose value user space is to supply, or 0.
  * @pending_rip:  guest RIP when that exit was returned.
  * @stats:        counters for AXVCPU_GET_STATS.
+ * @stats_seq:    makes GET_STATS one snapshot; written under @lock (RUN).
  */
 struct axvcpu_vcpu {
 	struct axvcpu_vm *vm;
@@ -103,11 +110,14 @@ struct axvcpu_vcpu {
 	struct pid *owner;
 	struct axvcpu_run *run;
 	struct page *run_page;
+	struct axvcpu_run *exit;
+	struct page *exit_page;
 	struct page *data_page;
 	void *arch;
 	u32 pending_read;
 	u64 pending_rip;
 	struct axvcpu_stats stats;
+	seqcount_mutex_t stats_seq;
 };
 
 /* main.c */

@@ -12,15 +12,27 @@
  * A call in the wrong state fails with -EBADFD and leaves the state as it
  * was (the seed poisoned it to Invalid; a VMM bug should not kill a VCPU).
  * INVALID is entered only when the backend reports that the hardware
- * state is lost; then only close() is left.
+ * state is lost; then GET_STATE, GET_STATS and mmap still work, every
+ * other ioctl fails with -EBADFD, and close() frees the VCPU.
  *
  * Each ioctl that reads or changes VCPU state holds vcpu->lock, so RUN
  * excludes GET_REGS and friends for its whole duration. GET_STATE and
- * GET_STATS read without the lock and may see RUNNING.
+ * GET_STATS read without the lock and may see RUNNING; GET_STATS gets a
+ * consistent snapshot through vcpu->stats_seq.
+ *
+ * The run page is user memory that other threads (and processes holding
+ * the mapping) may change at any time: the core never decides anything
+ * on what it reads there except the input immediate_exit. The backend
+ * decodes each exit into vcpu->exit, kernel memory; RUN checks it there
+ * and copies it to the run page on the way out.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/anon_inodes.h>
+#ifdef CONFIG_KVM_XFER_TO_GUEST_WORK
+#include <linux/entry-kvm.h>
+#include <linux/kvm_host.h>
+#endif
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -68,6 +80,7 @@ static bool axvcpu_exit_is_read(u32 reason)
  * Apply the value of the last read exit, as KVM's complete_userspace_io
  * does: only when the guest is still where the exit left it, so a VMM
  * that moved RIP with SET_REGS (to skip or restart) is not overruled.
+ * Which exit it was comes from the kernel's record, not the run page.
  */
 static void axvcpu_complete_pending(struct axvcpu_vcpu *vcpu)
 {
@@ -76,66 +89,110 @@ static void axvcpu_complete_pending(struct axvcpu_vcpu *vcpu)
 	vcpu->pending_read = 0;
 	if (!reason || axvcpu_ops->get_rip(vcpu->arch) != vcpu->pending_rip)
 		return;
-	/* The exit reason may have been overwritten by user space: restore it. */
-	vcpu->run->exit_reason = reason;
-	axvcpu_ops->complete_read(vcpu->arch, vcpu->run);
+	axvcpu_ops->complete_read(vcpu->arch, reason, vcpu->run);
+}
+
+/* The exit as the backend decoded it, from exit_reason to the union's end. */
+static void axvcpu_publish_exit(struct axvcpu_vcpu *vcpu)
+{
+	const size_t first = offsetof(struct axvcpu_run, exit_reason);
+	const size_t end = offsetof(struct axvcpu_run, reserved);
+
+	memcpy((u8 *)vcpu->run + first, (u8 *)vcpu->exit + first, end - first);
+}
+
+#ifdef CONFIG_KVM_XFER_TO_GUEST_WORK
+/*
+ * xfer_to_guest_mode_handle_work() takes KVM's VCPU only to report a
+ * pending signal in it (kvm_handle_signal_exit(): vcpu->run->exit_reason
+ * and vcpu->stat.signal_exits; x86 has no arch work that looks at it). It
+ * gets a stand-in nobody reads; RUN reports the signal itself.
+ */
+static struct kvm_run axvcpu_xfer_run;
+static struct kvm_vcpu axvcpu_xfer_vcpu = { .run = &axvcpu_xfer_run };
+#endif
+
+/*
+ * Work the thread owes before it may enter the guest again, as KVM does
+ * it before each entry: a pending signal ends RUN (-EINTR); rescheduling,
+ * task work (an expired CPU-time timer's signal, for one), memory cgroup
+ * high-limit throttling and the rest of TIF_NOTIFY_RESUME are done here
+ * and the loop goes on. Without the kernel's helper a NOTIFY_RESUME also
+ * ends RUN with -EINTR, so the work runs on the way to user space.
+ */
+static int axvcpu_handle_work(void)
+{
+#ifdef CONFIG_KVM_XFER_TO_GUEST_WORK
+	return xfer_to_guest_mode_handle_work(&axvcpu_xfer_vcpu) ? -EINTR : 0;
+#else
+	if (signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME))
+		return -EINTR;
+	cond_resched();
+	return 0;
+#endif
 }
 
 static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 {
-	struct axvcpu_run *run = vcpu->run;
+	struct axvcpu_run *exit = vcpu->exit;
 	u64 start = ktime_get_ns();
-	int ret = 0;
+	u32 reason = AXVCPU_EXIT_NOTHING;
+	int ret;
 
 	axvcpu_set_state(vcpu, AXVCPU_STATE_RUNNING);
 	axvcpu_complete_pending(vcpu);
 
-	if (READ_ONCE(run->immediate_exit)) {
-		run->exit_reason = AXVCPU_EXIT_INTR;
+	if (READ_ONCE(vcpu->run->immediate_exit)) {
 		ret = -EINTR;
 		goto out;
 	}
 
 	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = AXVCPU_EXIT_INTR;
-			ret = -EINTR;
+		ret = axvcpu_handle_work();
+		if (ret)
 			break;
-		}
-		cond_resched();
 
-		ret = axvcpu_ops->run(vcpu->arch, run);
+		ret = axvcpu_ops->run(vcpu->arch, exit);
+		/* Kernel memory: read once, checked, used for everything below. */
+		reason = exit->exit_reason;
+		if (!ret && reason >= AXVCPU_EXIT_NR) {
+			/* A backend bug, not a guest's or user's doing: stop, loudly. */
+			WARN_ONCE(1, "axvcpu: backend returned exit reason %u\n", reason);
+			ret = -EIO;
+		}
+		write_seqcount_begin(&vcpu->stats_seq);
 		vcpu->stats.hw_exits++;
+		if (!ret)
+			vcpu->stats.exits[reason]++;
+		write_seqcount_end(&vcpu->stats_seq);
 		if (ret == -EIO) {
 			pr_err_ratelimited("VCPU %u: hardware state lost, VCPU is now invalid\n",
 					   vcpu->id);
 			axvcpu_set_state(vcpu, AXVCPU_STATE_INVALID);
 			return ret;
 		}
-		if (ret)
-			break;
-		if (run->exit_reason >= AXVCPU_EXIT_NR) {
-			/* A backend bug, not a guest's doing: stop, loudly. */
-			WARN_ONCE(1, "axvcpu: backend returned exit reason %u\n",
-				  run->exit_reason);
-			axvcpu_set_state(vcpu, AXVCPU_STATE_INVALID);
-			return -EIO;
-		}
-		vcpu->stats.exits[run->exit_reason]++;
-		if (run->exit_reason != AXVCPU_EXIT_NOTHING)
+		if (ret || reason != AXVCPU_EXIT_NOTHING)
 			break;
 	}
 
-	if (!ret && axvcpu_exit_is_read(run->exit_reason)) {
-		vcpu->pending_read = run->exit_reason;
-		vcpu->pending_rip = axvcpu_ops->get_rip(vcpu->arch);
+	if (!ret) {
+		axvcpu_publish_exit(vcpu);
+		if (axvcpu_exit_is_read(reason)) {
+			vcpu->pending_read = reason;
+			vcpu->pending_rip = axvcpu_ops->get_rip(vcpu->arch);
+		}
 	}
 out:
+	/* A signal, immediate_exit, or a pin given up for a fatal signal. */
+	if (ret == -EINTR)
+		WRITE_ONCE(vcpu->run->exit_reason, AXVCPU_EXIT_INTR);
+	write_seqcount_begin(&vcpu->stats_seq);
 	if (ret == -EINTR)
 		vcpu->stats.exits[AXVCPU_EXIT_INTR]++;
 	if (!ret)
 		vcpu->stats.runs++;
 	vcpu->stats.run_ns += ktime_get_ns() - start;
+	write_seqcount_end(&vcpu->stats_seq);
 	axvcpu_set_state(vcpu, AXVCPU_STATE_READY);
 	return ret;
 }
@@ -268,12 +325,47 @@ out:
 	return ret;
 }
 
+/* One consistent copy of the counters, taken before any user access. */
+static long axvcpu_vcpu_get_stats(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_stats snap;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&vcpu->stats_seq);
+		memcpy(&snap, &vcpu->stats, sizeof(snap));
+	} while (read_seqcount_retry(&vcpu->stats_seq, seq));
+	return copy_to_user(argp, &snap, sizeof(snap)) ? -EFAULT : 0;
+}
+
+/* The ioctls of a VCPU fd: any other is -ENOTTY, whoever asks. */
+static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
+{
+	switch (cmd) {
+	case AXVCPU_SETUP:
+	case AXVCPU_BIND:
+	case AXVCPU_UNBIND:
+	case AXVCPU_RUN:
+	case AXVCPU_GET_STATE:
+	case AXVCPU_GET_STATS:
+	case AXVCPU_GET_REGS:
+	case AXVCPU_SET_REGS:
+	case AXVCPU_GET_SREGS:
+	case AXVCPU_SET_SREGS:
+	case AXVCPU_SET_CPUID:
+		return true;
+	}
+	return false;
+}
+
 static long axvcpu_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct axvcpu_vcpu *vcpu = file->private_data;
 	void __user *argp = (void __user *)arg;
 	long ret;
 
+	if (!axvcpu_vcpu_ioctl_known(cmd))
+		return -ENOTTY;
 	if (!axvcpu_vm_owner_ok(vcpu->vm))
 		return -EIO;
 
@@ -282,7 +374,7 @@ static long axvcpu_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long
 	case AXVCPU_GET_STATE:
 		return READ_ONCE(vcpu->state);
 	case AXVCPU_GET_STATS:
-		return copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ? -EFAULT : 0;
+		return axvcpu_vcpu_get_stats(vcpu, argp);
 	case AXVCPU_RUN:
 		/*
 		 * Checked before the lock so that a stranger gets -EPERM at
@@ -356,10 +448,20 @@ static const struct vm_operations_struct axvcpu_vcpu_vm_ops = {
 	.fault = axvcpu_vcpu_fault,
 };
 
+/*
+ * Only the VM's own process maps a VCPU (others get -EIO, as for its
+ * ioctls), and only shared: a private mapping would turn into a private
+ * copy at the first write and never reach the kernel.
+ */
 static int axvcpu_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct axvcpu_vcpu *vcpu = file->private_data;
 	unsigned long pages = vma_pages(vma);
 
+	if (!axvcpu_vm_owner_ok(vcpu->vm))
+		return -EIO;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	if (vma->vm_pgoff >= AXVCPU_RUN_PAGES || pages > AXVCPU_RUN_PAGES - vma->vm_pgoff)
 		return -EINVAL;
 	vma->vm_flags |= VM_DONTEXPAND;
@@ -373,6 +475,8 @@ static void axvcpu_vcpu_free(struct axvcpu_vcpu *vcpu)
 		axvcpu_ops->vcpu_destroy(vcpu->arch);
 	if (vcpu->run_page)
 		__free_page(vcpu->run_page);
+	if (vcpu->exit_page)
+		__free_page(vcpu->exit_page);
 	if (vcpu->data_page)
 		__free_page(vcpu->data_page);
 	kfree(vcpu);
@@ -425,14 +529,17 @@ int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *ar
 	vcpu->vm = vm;
 	vcpu->id = arg->id;
 	mutex_init(&vcpu->lock);
+	seqcount_mutex_init(&vcpu->stats_seq, &vcpu->lock);
 	vcpu->state = AXVCPU_STATE_CREATED;
 
 	ret = -ENOMEM;
 	vcpu->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	vcpu->exit_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	vcpu->data_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!vcpu->run_page || !vcpu->data_page)
+	if (!vcpu->run_page || !vcpu->exit_page || !vcpu->data_page)
 		goto err_free;
 	vcpu->run = page_address(vcpu->run_page);
+	vcpu->exit = page_address(vcpu->exit_page);
 
 	vcpu->arch = axvcpu_ops->vcpu_create(vcpu, vm->arch);
 	if (IS_ERR(vcpu->arch)) {

@@ -172,6 +172,9 @@ static long axvcpu_vm_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	void __user *argp = (void __user *)arg;
 	struct axvcpu_create_vcpu create;
 
+	/* An ioctl a VM fd does not know is -ENOTTY, whoever asks. */
+	if (cmd != AXVCPU_SET_MEMORY_REGION && cmd != AXVCPU_CREATE_VCPU)
+		return -ENOTTY;
 	if (!axvcpu_vm_owner_ok(vm))
 		return -EIO;
 
@@ -207,7 +210,8 @@ static const struct file_operations axvcpu_vm_fops = {
  *
  * Return: the new VM fd; -EINVAL for flags or reserved bits; -ENOBUFS
  * when AXVCPU_MAX_VMS exist; -EBUSY when another hypervisor holds the
- * hardware; -ENOMEM.
+ * hardware; -ENODEV when firmware disabled it on a CPU; -ENOSPC when the
+ * kernel has no CPU hotplug state left for the per-CPU enable; -ENOMEM.
  */
 int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
 {
@@ -216,10 +220,13 @@ int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
 
 	if (arg->flags || !axvcpu_zero_check(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
-	if (atomic_inc_return(&axvcpu_nr_vms) > AXVCPU_MAX_VMS) {
-		ret = -ENOBUFS;
-		goto err_count;
-	}
+	/*
+	 * Take a slot only if one is free: a count raised first and checked
+	 * after would let creators that are about to fail make a racing one
+	 * fail too, with room left.
+	 */
+	if (!atomic_add_unless(&axvcpu_nr_vms, 1, AXVCPU_MAX_VMS))
+		return -ENOBUFS;
 	ret = axvcpu_hw_get();
 	if (ret)
 		goto err_count;

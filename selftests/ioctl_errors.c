@@ -3,13 +3,19 @@
  * ioctl_errors: what the system fd and a VM fd refuse, and how. An ioctl
  * number the fd does not know (ours with an unused number or the wrong
  * size or direction, another fd type's, KVM's, a tty's) fails with
- * -ENOTTY; CREATE_VM with any flag or reserved bit fails with -EINVAL; a
- * bad argument pointer fails with -EFAULT; a VM fd is close-on-exec.
+ * -ENOTTY, on the VCPU fd too and from any process; CREATE_VM with any
+ * flag or reserved bit fails with -EINVAL; a bad argument pointer fails
+ * with -EFAULT; a VM fd is close-on-exec; every ioctl of a VM or VCPU fd
+ * (and mmap of a VCPU fd) from another process fails with -EIO; CREATE_VM
+ * fails with -EBUSY while KVM (loaded from /kvm of the initramfs) has a VM
+ * and with it SVM turned on, and works again once KVM is gone.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/axvcpu.h>
@@ -41,6 +47,15 @@ static const unsigned long vcpu_ioctls[] = {
 	AXVCPU_SET_SREGS, AXVCPU_SET_CPUID,
 };
 
+static const unsigned long sys_ioctls[] = {
+	AXVCPU_GET_API_VERSION, AXVCPU_CHECK_CAP, AXVCPU_CREATE_VM,
+	AXVCPU_GET_RUN_SIZE,
+};
+
+static const unsigned long vm_ioctls[] = {
+	AXVCPU_SET_MEMORY_REGION, AXVCPU_CREATE_VCPU,
+};
+
 /*
  * A zeroed buffer big enough for any argument above: a request that
  * wrongly succeeded must not make the kernel read or write out of bounds.
@@ -69,9 +84,6 @@ static void assert_all_enotty(int fd, const char *what, const unsigned long *req
 
 static void system_fd_unknown_ioctls(void)
 {
-	static const unsigned long vm_ioctls[] = {
-		AXVCPU_SET_MEMORY_REGION, AXVCPU_CREATE_VCPU,
-	};
 	int fd = test_open_dev();
 
 	assert_all_enotty(fd, "system", foreign_ioctls, ARRAY_SIZE(foreign_ioctls));
@@ -84,16 +96,93 @@ static void system_fd_unknown_ioctls(void)
 
 static void vm_fd_unknown_ioctls(void)
 {
-	static const unsigned long sys_ioctls[] = {
-		AXVCPU_GET_API_VERSION, AXVCPU_CHECK_CAP, AXVCPU_CREATE_VM,
-		AXVCPU_GET_RUN_SIZE,
-	};
 	int sys_fd = test_open_dev();
 	int vm_fd = test_create_vm(sys_fd);
 
 	assert_all_enotty(vm_fd, "VM", foreign_ioctls, ARRAY_SIZE(foreign_ioctls));
 	assert_all_enotty(vm_fd, "VM", sys_ioctls, ARRAY_SIZE(sys_ioctls));
 	assert_all_enotty(vm_fd, "VM", vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls));
+	close(vm_fd);
+	close(sys_fd);
+}
+
+/* A VM and VCPU 0 in it (state CREATED); returns the VCPU fd. */
+static int create_vcpu_fd(int vm_fd)
+{
+	struct axvcpu_create_vcpu c = { .id = 0 };
+
+	return (int)TEST_ASSERT_OK(test_ioctl(vm_fd, AXVCPU_CREATE_VCPU, &c));
+}
+
+static void vcpu_fd_unknown_ioctls(void)
+{
+	int sys_fd = test_open_dev();
+	int vm_fd = test_create_vm(sys_fd);
+	int vcpu_fd = create_vcpu_fd(vm_fd);
+
+	assert_all_enotty(vcpu_fd, "VCPU", foreign_ioctls, ARRAY_SIZE(foreign_ioctls));
+	assert_all_enotty(vcpu_fd, "VCPU", sys_ioctls, ARRAY_SIZE(sys_ioctls));
+	assert_all_enotty(vcpu_fd, "VCPU", vm_ioctls, ARRAY_SIZE(vm_ioctls));
+	/* The fd still works, its state unchanged. */
+	TEST_ASSERT_EQ(test_ioctl(vcpu_fd, AXVCPU_GET_STATE, NULL), AXVCPU_STATE_CREATED);
+	TEST_ASSERT(fd_is_cloexec(vcpu_fd), "VCPU fd %d lacks FD_CLOEXEC", vcpu_fd);
+	close(vcpu_fd);
+	close(vm_fd);
+	close(sys_fd);
+}
+
+/* Each of @reqs on @fd must fail with -EIO (the caller is not the owner). */
+static void assert_all_eio(int fd, const char *what, const unsigned long *reqs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		long ret;
+
+		memset(&arg, 0, sizeof(arg));
+		ret = test_ioctl(fd, reqs[i], &arg);
+		TEST_ASSERT(ret == -EIO, "%s fd from another process, ioctl %#lx: got %ld (%s) expected -EIO",
+			    what, reqs[i], ret, ret < 0 ? test_errno_name(ret) : "success");
+	}
+}
+
+/*
+ * A forked child holds the parent's VM and VCPU fds: every ioctl they
+ * know gives -EIO there, one they do not know still -ENOTTY, mmap of the
+ * VCPU -EIO; the system fd is nobody's and works.
+ */
+static void other_process_gets_eio(void)
+{
+	int sys_fd = test_open_dev();
+	int vm_fd = test_create_vm(sys_fd);
+	int vcpu_fd = create_vcpu_fd(vm_fd);
+	long page = test_page_size();
+	int status;
+	pid_t pid;
+
+	pid = TEST_ASSERT_SYSCALL(fork());
+	if (pid == 0) {
+		void *p;
+
+		assert_all_eio(vm_fd, "VM", vm_ioctls, ARRAY_SIZE(vm_ioctls));
+		assert_all_eio(vcpu_fd, "VCPU", vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls));
+		assert_all_enotty(vm_fd, "VM (other process)", foreign_ioctls,
+				  ARRAY_SIZE(foreign_ioctls));
+		assert_all_enotty(vcpu_fd, "VCPU (other process)", foreign_ioctls,
+				  ARRAY_SIZE(foreign_ioctls));
+		p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+		TEST_ASSERT(p == MAP_FAILED && errno == EIO,
+			    "mmap of the VCPU fd from another process: %s",
+			    p == MAP_FAILED ? test_errno_name(errno) : "mapped");
+		TEST_ASSERT_EQ(test_ioctl(sys_fd, AXVCPU_GET_API_VERSION, NULL),
+			       AXVCPU_API_VERSION);
+		_exit(0);
+	}
+	TEST_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
+	/* Nothing changed for the owner. */
+	TEST_ASSERT_EQ(test_ioctl(vcpu_fd, AXVCPU_GET_STATE, NULL), AXVCPU_STATE_CREATED);
+	close(vcpu_fd);
 	close(vm_fd);
 	close(sys_fd);
 }
@@ -158,6 +247,55 @@ static void bad_pointers_are_efault(void)
 	close(sys_fd);
 }
 
+/* The KVM modules of the fetched kernel, in load order (mkinitramfs.sh). */
+static const char *const kvm_modules[][2] = {
+	{ "/kvm/irqbypass.ko", "irqbypass" },
+	{ "/kvm/ccp.ko", "ccp" },
+	{ "/kvm/kvm.ko", "kvm" },
+	{ "/kvm/kvm-amd.ko", "kvm_amd" },
+};
+
+static void create_vm_busy_under_kvm(void)
+{
+	int sys_fd, kvm_fd, kvm_vm, i, ret;
+	bool loaded[ARRAY_SIZE(kvm_modules)] = { false };
+
+	for (i = 0; i < (int)ARRAY_SIZE(kvm_modules); i++) {
+		if (access(kvm_modules[i][0], R_OK))
+			test_skip("%s: %s", kvm_modules[i][0], strerror(errno));
+		if (module_is_loaded(kvm_modules[i][1]))
+			test_skip("%s is loaded already", kvm_modules[i][1]);
+	}
+	for (i = 0; i < (int)ARRAY_SIZE(kvm_modules); i++) {
+		ret = load_module_file(kvm_modules[i][0], "");
+		TEST_ASSERT(ret == 0, "loading %s: %s", kvm_modules[i][0], test_errno_name(ret));
+		loaded[i] = true;
+	}
+	TEST_ASSERT_OK(wait_for_path("/dev/kvm", 2000));
+	kvm_fd = TEST_ASSERT_SYSCALL(open("/dev/kvm", O_RDWR | O_CLOEXEC));
+	/* KVM turns SVM on at its first VM. */
+	kvm_vm = (int)TEST_ASSERT_OK(test_ioctl(kvm_fd, KVM_CREATE_VM, 0));
+
+	sys_fd = test_open_dev();
+	TEST_ASSERT_ERRNO(test_ioctl(sys_fd, AXVCPU_CREATE_VM,
+				     &(struct axvcpu_create_vm){ 0 }), -EBUSY);
+	TEST_ASSERT_ERRNO(test_ioctl(sys_fd, AXVCPU_CREATE_VM,
+				     &(struct axvcpu_create_vm){ 0 }), -EBUSY);
+
+	close(kvm_vm);
+	close(kvm_fd);
+	for (i = ARRAY_SIZE(kvm_modules) - 1; i >= 0; i--) {
+		if (!loaded[i])
+			continue;
+		ret = delete_module_nonblock(kvm_modules[i][1]);
+		TEST_ASSERT(ret == 0, "unloading %s: %s", kvm_modules[i][1], test_errno_name(ret));
+	}
+	/* KVM gone, SVM free again: CREATE_VM works. */
+	close((int)TEST_ASSERT_OK(test_ioctl(sys_fd, AXVCPU_CREATE_VM,
+					     &(struct axvcpu_create_vm){ 0 })));
+	close(sys_fd);
+}
+
 static void vm_fd_is_cloexec(void)
 {
 	int sys_fd = test_open_dev();
@@ -174,6 +312,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(create_vm_flags_are_einval),
 	TEST_CASE(bad_pointers_are_efault),
 	TEST_CASE(vm_fd_is_cloexec),
+	TEST_CASE(vcpu_fd_unknown_ioctls),
+	TEST_CASE(other_process_gets_eio),
+	TEST_CASE(create_vm_busy_under_kvm),
 };
 
 int main(void)

@@ -2,10 +2,13 @@
 /*
  * many_vms: 64 VMs at once, twice (what the first round freed is
  * reusable), the MAX_VMS limit enforced with -ENOBUFS and lifted again by
- * closing a VM, and a VM that outlives the system fd it came from.
+ * closing a VM, creators racing at the limit never making each other fail
+ * while a slot is free, and a VM that outlives the system fd it came from.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -91,6 +94,103 @@ static void max_vms_enforced(void)
 	close(sys_fd);
 }
 
+struct hammer {
+	int sys_fd;
+	volatile int stop;
+	volatile unsigned long created;
+	unsigned long attempts;
+};
+
+/* CREATE_VM in a loop: -ENOBUFS at the limit, or a VM closed again. */
+static void *hammer_fn(void *arg)
+{
+	struct hammer *h = arg;
+	struct axvcpu_create_vm c = { 0 };
+	long fd;
+
+	while (!h->stop) {
+		fd = test_ioctl(h->sys_fd, AXVCPU_CREATE_VM, &c);
+		h->attempts++;
+		if (fd >= 0) {
+			h->created++;
+			close(fd);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * With the limit reached, threads that keep failing to create VMs must
+ * not make a creator fail once a slot is free: each round closes one VM
+ * and creates one; a -ENOBUFS while no other thread got the slot is
+ * spurious.
+ */
+static void max_vms_racing_creators(void)
+{
+	struct axvcpu_capability cap = { .cap = AXVCPU_CAP_MAX_VMS };
+	struct hammer h[3];
+	pthread_t t[3];
+	struct rlimit rl;
+	unsigned int max, have, i, spurious = 0, lost = 0, rounds = 0;
+	struct timespec end, now;
+	int sys_fd = test_open_dev();
+	int *fds;
+
+	TEST_ASSERT_EQ(test_ioctl(sys_fd, AXVCPU_CHECK_CAP, &cap), 0);
+	if (cap.value > 4096)
+		test_skip("MAX_VMS is %llu: too many fds to reach it here",
+			  (unsigned long long)cap.value);
+	max = (unsigned int)cap.value;
+	rl.rlim_cur = rl.rlim_max = max + 64;
+	TEST_ASSERT_SYSCALL(setrlimit(RLIMIT_NOFILE, &rl));
+	fds = calloc(max, sizeof(*fds));
+	TEST_ASSERT(fds, "calloc");
+	create_vms(sys_fd, fds, max);
+	have = max;
+
+	for (i = 0; i < ARRAY_SIZE(h); i++) {
+		h[i] = (struct hammer){ .sys_fd = sys_fd };
+		TEST_ASSERT_EQ(pthread_create(&t[i], NULL, hammer_fn, &h[i]), 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 5;
+	do {
+		unsigned long before = 0, after = 0;
+		long fd;
+
+		for (i = 0; i < ARRAY_SIZE(h); i++)
+			before += h[i].created;
+		TEST_ASSERT_SYSCALL(close(fds[--have]));
+		fd = test_ioctl(sys_fd, AXVCPU_CREATE_VM, &(struct axvcpu_create_vm){ 0 });
+		rounds++;
+		if (fd >= 0) {
+			fds[have++] = fd;
+		} else {
+			TEST_ASSERT_ERRNO(fd, -ENOBUFS);
+			/* Let a hammer that took the slot count it. */
+			usleep(20000);
+			for (i = 0; i < ARRAY_SIZE(h); i++)
+				after += h[i].created;
+			if (after == before)
+				spurious++;
+			else
+				lost++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec < end.tv_sec && have > max / 2);
+
+	for (i = 0; i < ARRAY_SIZE(h); i++) {
+		h[i].stop = 1;
+		TEST_ASSERT_EQ(pthread_join(t[i], NULL), 0);
+	}
+	test_note("%u rounds: %u slots lost to a racing creator, %u spurious -ENOBUFS",
+		  rounds, lost, spurious);
+	TEST_ASSERT_EQ(spurious, 0);
+	close_vms(fds, have);
+	free(fds);
+	close(sys_fd);
+}
+
 static void vm_outlives_system_fd(void)
 {
 	struct axvcpu_memory_region region;
@@ -117,6 +217,7 @@ static void vm_outlives_system_fd(void)
 static const struct test_case cases[] = {
 	TEST_CASE(sixty_four_vms_twice),
 	TEST_CASE(max_vms_enforced),
+	TEST_CASE(max_vms_racing_creators),
 	TEST_CASE(vm_outlives_system_fd),
 };
 

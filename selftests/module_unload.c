@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * module_unload: open files pin the module. rmmod (delete_module with
- * O_NONBLOCK) fails while a VM fd or the system fd is open, and the module
+ * O_NONBLOCK) fails while a VM fd, a VCPU fd (or only its mapping) or the
+ * system fd is open, and the module
  * keeps working; once everything is closed it unloads, /dev/axvcpu goes
  * away, and the module loads again from its file, honouring dev_mode.
  * The module file is $AXVCPU_KO, default /axvcpu.ko (where the runner's
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +62,34 @@ static void unload_refused_while_vm_open(void)
 	assert_unload_refused();
 	assert_module_works();
 	TEST_ASSERT_SYSCALL(close(vm_fd));
+}
+
+/*
+ * A VCPU fd alone holds the module (through its VM), and so does a
+ * mapping of it once the fd is closed.
+ */
+static void unload_refused_while_vcpu_open(void)
+{
+	struct axvcpu_create_vcpu c = { .id = 0 };
+	long page = sysconf(_SC_PAGESIZE);
+	int sys_fd = test_open_dev();
+	int vm_fd = test_create_vm(sys_fd);
+	int vcpu_fd = (int)TEST_ASSERT_OK(test_ioctl(vm_fd, AXVCPU_CREATE_VCPU, &c));
+	void *map;
+
+	TEST_ASSERT_SYSCALL(close(vm_fd));
+	TEST_ASSERT_SYSCALL(close(sys_fd));
+	assert_unload_refused();
+	TEST_ASSERT_EQ(test_ioctl(vcpu_fd, AXVCPU_GET_STATE, NULL), AXVCPU_STATE_CREATED);
+
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	TEST_ASSERT(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	TEST_ASSERT_SYSCALL(close(vcpu_fd));
+	assert_unload_refused();
+	/* The run page is still there to read. */
+	TEST_ASSERT_EQ(((volatile struct axvcpu_run *)map)->pad0[0], 0);
+	TEST_ASSERT_SYSCALL(munmap(map, page));
+	assert_module_works();
 }
 
 static void unload_refused_while_system_fd_open(void)
@@ -129,6 +159,7 @@ static void reload_with_dev_mode(void)
 
 static const struct test_case cases[] = {
 	TEST_CASE(unload_refused_while_vm_open),
+	TEST_CASE(unload_refused_while_vcpu_open),
 	TEST_CASE(unload_refused_while_system_fd_open),
 	TEST_CASE(unload_and_reload),
 	TEST_CASE(reload_with_dev_mode),

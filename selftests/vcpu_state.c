@@ -4,11 +4,13 @@
  * READY -> RUN -> READY -> UNBIND -> FREE), every illegal transition
  * failing with -EBADFD and GET_STATE unchanged, RUN and UNBIND from a
  * thread that is not the binder failing with -EPERM, RUNNING seen from
- * another thread, and the mmap rules of a VCPU fd.
+ * another thread, the mmap rules of a VCPU fd (shared only, the VM's own
+ * process only), and the power-on state SYSTEM_DOWN leaves the VCPU in.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -264,12 +266,129 @@ static void mmap_rules(void)
 	vm_free(vm);
 }
 
+/*
+ * A private mapping would never reach the kernel (the first write makes a
+ * private copy): -EINVAL. Another process (here a forked child, whose
+ * ioctls on the VCPU give -EIO) may not map it either: -EIO.
+ */
+static void mmap_private_or_foreign_refused(void)
+{
+	struct guest_vm *vm = vm_create_bare(0x100000);
+	struct guest_vcpu *vcpu = vm_vcpu_create(vm, 0);
+	long page = test_page_size();
+	int fd = vcpu->h.fd, status;
+	void *p;
+	pid_t pid;
+
+	TEST_ASSERT_SYSCALL_FAILS(mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0),
+				  EINVAL);
+	TEST_ASSERT_SYSCALL_FAILS(mmap(NULL, page, PROT_READ, MAP_PRIVATE, fd, 0), EINVAL);
+	TEST_ASSERT_SYSCALL_FAILS(mmap(NULL, 2 * page, PROT_READ, MAP_PRIVATE, fd, 0), EINVAL);
+
+	pid = TEST_ASSERT_SYSCALL(fork());
+	if (pid == 0) {
+		p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		_exit(p == MAP_FAILED ? errno : 0);
+	}
+	TEST_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	TEST_ASSERT(WIFEXITED(status), "child status 0x%x", status);
+	TEST_ASSERT(WEXITSTATUS(status) == EIO,
+		    "mmap of a VCPU fd in another process: %s, expected EIO",
+		    WEXITSTATUS(status) ? test_errno_name(WEXITSTATUS(status)) : "mapped");
+
+	/* The owner still maps it. */
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	TEST_ASSERT(p != MAP_FAILED, "owner mmap: %s", strerror(errno));
+	munmap(p, 2 * page);
+	vm_free(vm);
+}
+
+/* ---- SYSTEM_DOWN --------------------------------------------------------- */
+
+static const struct {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed)) null_idt;
+
+/* #UD with an empty IDT: #GP, #DF, then shutdown (a triple fault). */
+static void guest_triple_fault(void)
+{
+	GUEST_SYNC(0);
+	asm volatile("lidt %0; ud2" : : "m"(null_idt));
+}
+
+static void expect_reset_segment(const struct axvcpu_segment *s, const char *name,
+				 uint16_t selector, uint64_t base)
+{
+	TEST_ASSERT(s->selector == selector && s->base == base && s->limit == 0xffff &&
+		    s->present == 1 && !s->l && !s->db && !s->g,
+		    "%s: selector %#x base %#llx limit %#x p %u l %u db %u g %u", name,
+		    s->selector, (unsigned long long)s->base, s->limit, s->present, s->l,
+		    s->db, s->g);
+}
+
+/*
+ * After a triple fault the VCPU is in its power-on state (api.rst): real
+ * mode at F000:FFF0 with CS base FFFF0000, CR0 0x60000010, RFLAGS 2, GPRs
+ * zero but RDX (the CPUID signature), and it stays READY: the next RUN
+ * fetches from the reset vector, 0xFFFFFFF0, where this VM has no memory.
+ */
+static void power_on_state_after_system_down(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_triple_fault);
+	struct axvcpu_sregs sregs;
+	struct axvcpu_regs regs;
+	uint32_t a, b, c, d;
+
+	vcpu_expect_sync(vcpu, 0);
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	TEST_ASSERT_EQ(vcpu->run->system_down.type, AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT);
+	TEST_ASSERT_EQ(vcpu_state(vcpu), AXVCPU_STATE_READY);
+
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT_EQ(regs.rip, 0xfff0);
+	TEST_ASSERT_EQ(regs.rflags, 2);
+	guest_cpuid(1, 0, &a, &b, &c, &d);
+	TEST_ASSERT_EQ(regs.rdx, a);
+	TEST_ASSERT(!regs.rax && !regs.rcx && !regs.rbx && !regs.rsp && !regs.rbp &&
+		    !regs.rsi && !regs.rdi && !regs.r8 && !regs.r9 && !regs.r10 &&
+		    !regs.r11 && !regs.r12 && !regs.r13 && !regs.r14 && !regs.r15,
+		    "GPRs other than RDX not zero after reset");
+
+	vcpu_sregs_get(vcpu, &sregs);
+	expect_reset_segment(&sregs.cs, "CS", 0xf000, 0xffff0000);
+	expect_reset_segment(&sregs.ds, "DS", 0, 0);
+	expect_reset_segment(&sregs.es, "ES", 0, 0);
+	expect_reset_segment(&sregs.fs, "FS", 0, 0);
+	expect_reset_segment(&sregs.gs, "GS", 0, 0);
+	expect_reset_segment(&sregs.ss, "SS", 0, 0);
+	TEST_ASSERT_EQ(sregs.cr0, 0x60000010);
+	TEST_ASSERT_EQ(sregs.cr2, 0);
+	TEST_ASSERT_EQ(sregs.cr3, 0);
+	TEST_ASSERT_EQ(sregs.cr4, 0);
+	TEST_ASSERT_EQ(sregs.efer, 0);
+	TEST_ASSERT_EQ(sregs.gdt.base, 0);
+	TEST_ASSERT_EQ(sregs.gdt.limit, 0xffff);
+	TEST_ASSERT_EQ(sregs.idt.base, 0);
+	TEST_ASSERT_EQ(sregs.idt.limit, 0xffff);
+
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	TEST_ASSERT_EQ(vcpu->run->npf.gpa, 0xfffffff0ULL);
+	TEST_ASSERT(vcpu->run->npf.access & AXVCPU_ACCESS_EXEC, "access 0x%x",
+		    vcpu->run->npf.access);
+	TEST_ASSERT_EQ(vcpu->run->rip, 0xfff0);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(full_cycle),
 	TEST_CASE(run_from_other_thread),
 	TEST_CASE(rebind_after_binder_exit),
 	TEST_CASE(running_seen_from_other_thread),
 	TEST_CASE(mmap_rules),
+	TEST_CASE(mmap_private_or_foreign_refused),
+	TEST_CASE(power_on_state_after_system_down),
 };
 
 int main(void)

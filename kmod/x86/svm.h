@@ -174,7 +174,7 @@ int svm_set_regs(void *arch_vcpu, const struct axvcpu_regs *regs);
 void svm_get_sregs(void *arch_vcpu, struct axvcpu_sregs *sregs);
 int svm_set_sregs(void *arch_vcpu, const struct axvcpu_sregs *sregs);
 int svm_set_cpuid(void *arch_vcpu, const struct axvcpu_cpuid_entry *entries, u32 nent);
-void svm_complete_read(void *arch_vcpu, const struct axvcpu_run *run);
+void svm_complete_read(void *arch_vcpu, u32 reason, const struct axvcpu_run *run);
 u64 svm_gpr_read(struct svm_vcpu *v, unsigned int reg);
 void svm_gpr_write(struct svm_vcpu *v, unsigned int reg, u64 val);
 void svm_fpu_load(struct svm_vcpu *v);

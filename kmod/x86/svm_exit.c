@@ -680,19 +680,23 @@ static void svm_fill_common(struct svm_vcpu *v, struct axvcpu_run *run)
 {
 	struct svm_vmcb_save *save = &v->vmcb->save;
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	bool if_flag = save->rflags & X86_RFLAGS_IF;
+	bool shadow = ctl->int_state & VMCB_INT_STATE_SHADOW;
 
+	/* Computed from the VMCB, only written to @run. */
 	run->rip = save->rip;
 	run->rflags = save->rflags;
-	run->if_flag = !!(save->rflags & X86_RFLAGS_IF);
-	run->interrupt_shadow = !!(ctl->int_state & VMCB_INT_STATE_SHADOW);
-	run->ready_for_interrupt_injection = run->if_flag && !run->interrupt_shadow &&
+	run->if_flag = if_flag;
+	run->interrupt_shadow = shadow;
+	run->ready_for_interrupt_injection = if_flag && !shadow &&
 					     !(ctl->event_inj & VMCB_EVENT_VALID);
 }
 
 /**
  * svm_handle_exit() - decode the exit the last VMRUN ended with.
  * @v:   the VCPU.
- * @run: the run structure to fill.
+ * @run: the core's kernel copy of the exit to fill (arch.h), not the
+ *       user's run page.
  *
  * Called preemptible, with interrupts on: a nested page fault may pin
  * guest memory.

@@ -652,35 +652,37 @@ int svm_set_cpuid(void *arch_vcpu, const struct axvcpu_cpuid_entry *entries, u32
 /**
  * svm_complete_read() - &axvcpu_arch_ops.complete_read.
  * @arch_vcpu: the VCPU.
- * @run:       the run structure with the value user space supplied.
+ * @reason:    the read exit the core returned, from kernel memory.
+ * @run:       the user's run page with the value user space supplied.
  *
- * Only the value comes from @run: width and destination are the ones
- * the kernel recorded at the exit, so a VMM scribbling over the run page
- * cannot make the completion touch anything else.
+ * Only the value comes from @run, read once: width and destination are
+ * the ones the kernel recorded at the exit, so a VMM scribbling over the
+ * run page cannot make the completion touch anything else.
  */
-void svm_complete_read(void *arch_vcpu, const struct axvcpu_run *run)
+void svm_complete_read(void *arch_vcpu, u32 reason, const struct axvcpu_run *run)
 {
 	struct svm_vcpu *v = arch_vcpu;
 	struct svm_read r = v->read;
 	u64 val;
 
 	v->read.reason = 0;
-	if (r.reason != run->exit_reason)
+	if (r.reason != reason)
 		return;
 
 	switch (r.reason) {
 	case AXVCPU_EXIT_IO_READ:
-		svm_gpr_write_width(v, SVM_RAX, run->io.data, r.width);
+		svm_gpr_write_width(v, SVM_RAX, READ_ONCE(run->io.data), r.width);
 		break;
 	case AXVCPU_EXIT_SYSREG_READ:
-		svm_gpr_write(v, SVM_RAX, (u32)run->sysreg.data);
-		svm_gpr_write(v, SVM_RDX, run->sysreg.data >> 32);
+		val = READ_ONCE(run->sysreg.data);
+		svm_gpr_write(v, SVM_RAX, (u32)val);
+		svm_gpr_write(v, SVM_RDX, val >> 32);
 		break;
 	case AXVCPU_EXIT_HYPERCALL:
-		svm_gpr_write(v, SVM_RAX, run->hypercall.ret);
+		svm_gpr_write(v, SVM_RAX, READ_ONCE(run->hypercall.ret));
 		break;
 	case AXVCPU_EXIT_MMIO_READ:
-		val = run->mmio.data;
+		val = READ_ONCE(run->mmio.data);
 		if (r.width < 8) {
 			if (r.sign_extend)
 				val = sign_extend64(val, r.width * 8 - 1);

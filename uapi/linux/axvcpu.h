@@ -15,7 +15,9 @@
  * padding, checked at compile time on both sides), every field named
  * ``pad`` or ``reserved`` must be zero on input (otherwise the ioctl fails
  * with -EINVAL) and is written as zero on output, and every fd the module
- * hands out is close-on-exec. Unknown ioctls fail with -ENOTTY.
+ * hands out is close-on-exec. Unknown ioctls fail with -ENOTTY, from any
+ * process; the ioctls a VM or VCPU fd knows (and mmap of a VCPU fd) fail
+ * with -EIO in any process but the one that created the VM.
  *
  * The generic parts (state machine, memory regions, the run structure and
  * its exit union) are the same on every architecture. The parts that are
@@ -184,7 +186,9 @@ struct axvcpu_create_vcpu {
  *                      └──── UNBIND ────┘
  *
  * BLOCKED: in-kernel halt, until an interrupt or kick wakes the VCPU.
- * INVALID: an unrecoverable backend failure; only close() is allowed.
+ * INVALID: an unrecoverable backend failure (RUN returned -EIO). GET_STATE,
+ * GET_STATS and mmap still work; every other ioctl fails with -EBADFD;
+ * close() frees the VCPU.
  * A call made in the wrong state fails with -EBADFD and changes nothing.
  */
 #define AXVCPU_STATE_INVALID	0
@@ -288,6 +292,12 @@ struct axvcpu_create_vcpu {
  * A pending read completion (the ``data`` or ``ret`` user space wrote) is
  * applied at the start of the next RUN, before @immediate_exit is looked
  * at, and only when the guest RIP has not changed since the exit.
+ *
+ * The kernel writes the outputs when RUN returns and never trusts what it
+ * finds here: it reads only @immediate_exit and, for a completion, the
+ * value field of the exit it recorded itself. What user space (or another
+ * thread or process holding the mapping) writes to the other fields
+ * changes nothing in the kernel.
  */
 struct axvcpu_run {
 	/* in */
@@ -437,7 +447,7 @@ struct axvcpu_stats {
 #define AXVCPU_RUN		_IO(AXVCPU_IO_MAGIC, 0x23)
 /** AXVCPU_GET_STATE - returns the state, AXVCPU_STATE_*. */
 #define AXVCPU_GET_STATE	_IO(AXVCPU_IO_MAGIC, 0x24)
-/** AXVCPU_GET_STATS - fills &struct axvcpu_stats. */
+/** AXVCPU_GET_STATS - fills &struct axvcpu_stats (one consistent snapshot). */
 #define AXVCPU_GET_STATS	_IOR(AXVCPU_IO_MAGIC, 0x25, struct axvcpu_stats)
 
 /* ------------------------------------------------------------------ */
