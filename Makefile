@@ -9,7 +9,7 @@
 #                     the fetched one (no kernel is fetched then)
 #   make deps         host packages + Debian's current kernel (scripts/deps.sh)
 #   make unit         host unit tests (TAP)
-#   make check        everything: unit tests, then three QEMU boots
+#   make check        everything: unit tests, then four QEMU boots
 #                     (Documentation/testing.rst); closes "N passed, N failed"
 #   make run          boot QEMU -cpu EPYC,+svm,+npt, load the module, show
 #                     what the backend found, power off

@@ -6,9 +6,8 @@
  * -ENOTTY, on the VCPU fd too and from any process; CREATE_VM with any
  * flag or reserved bit fails with -EINVAL; a bad argument pointer fails
  * with -EFAULT; a VM fd is close-on-exec; every ioctl of a VM or VCPU fd
- * (and mmap of a VCPU fd) from another process fails with -EIO; CREATE_VM
- * fails with -EBUSY while KVM (loaded from /kvm of the initramfs) has a VM
- * and with it SVM turned on, and works again once KVM is gone.
+ * (and mmap of a VCPU fd) from another process fails with -EIO. (CREATE_VM's
+ * -EBUSY beside KVM is svm_kvm_busy's.)
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -247,55 +246,6 @@ static void bad_pointers_are_efault(void)
 	close(sys_fd);
 }
 
-/* The KVM modules of the fetched kernel, in load order (mkinitramfs.sh). */
-static const char *const kvm_modules[][2] = {
-	{ "/kvm/irqbypass.ko", "irqbypass" },
-	{ "/kvm/ccp.ko", "ccp" },
-	{ "/kvm/kvm.ko", "kvm" },
-	{ "/kvm/kvm-amd.ko", "kvm_amd" },
-};
-
-static void create_vm_busy_under_kvm(void)
-{
-	int sys_fd, kvm_fd, kvm_vm, i, ret;
-	bool loaded[ARRAY_SIZE(kvm_modules)] = { false };
-
-	for (i = 0; i < (int)ARRAY_SIZE(kvm_modules); i++) {
-		if (access(kvm_modules[i][0], R_OK))
-			test_skip("%s: %s", kvm_modules[i][0], strerror(errno));
-		if (module_is_loaded(kvm_modules[i][1]))
-			test_skip("%s is loaded already", kvm_modules[i][1]);
-	}
-	for (i = 0; i < (int)ARRAY_SIZE(kvm_modules); i++) {
-		ret = load_module_file(kvm_modules[i][0], "");
-		TEST_ASSERT(ret == 0, "loading %s: %s", kvm_modules[i][0], test_errno_name(ret));
-		loaded[i] = true;
-	}
-	TEST_ASSERT_OK(wait_for_path("/dev/kvm", 2000));
-	kvm_fd = TEST_ASSERT_SYSCALL(open("/dev/kvm", O_RDWR | O_CLOEXEC));
-	/* KVM turns SVM on at its first VM. */
-	kvm_vm = (int)TEST_ASSERT_OK(test_ioctl(kvm_fd, KVM_CREATE_VM, 0));
-
-	sys_fd = test_open_dev();
-	TEST_ASSERT_ERRNO(test_ioctl(sys_fd, AXVCPU_CREATE_VM,
-				     &(struct axvcpu_create_vm){ 0 }), -EBUSY);
-	TEST_ASSERT_ERRNO(test_ioctl(sys_fd, AXVCPU_CREATE_VM,
-				     &(struct axvcpu_create_vm){ 0 }), -EBUSY);
-
-	close(kvm_vm);
-	close(kvm_fd);
-	for (i = ARRAY_SIZE(kvm_modules) - 1; i >= 0; i--) {
-		if (!loaded[i])
-			continue;
-		ret = delete_module_nonblock(kvm_modules[i][1]);
-		TEST_ASSERT(ret == 0, "unloading %s: %s", kvm_modules[i][1], test_errno_name(ret));
-	}
-	/* KVM gone, SVM free again: CREATE_VM works. */
-	close((int)TEST_ASSERT_OK(test_ioctl(sys_fd, AXVCPU_CREATE_VM,
-					     &(struct axvcpu_create_vm){ 0 })));
-	close(sys_fd);
-}
-
 static void vm_fd_is_cloexec(void)
 {
 	int sys_fd = test_open_dev();
@@ -314,7 +264,6 @@ static const struct test_case cases[] = {
 	TEST_CASE(vm_fd_is_cloexec),
 	TEST_CASE(vcpu_fd_unknown_ioctls),
 	TEST_CASE(other_process_gets_eio),
-	TEST_CASE(create_vm_busy_under_kvm),
 };
 
 int main(void)
