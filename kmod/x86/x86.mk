@@ -3,6 +3,8 @@
 
 # Shared x86 pieces: nested page tables and pure register-state code.
 axvcpu-$(CONFIG_X86_64) += kmod/x86/npt.o kmod/x86/x86_state.o
+# Pure instruction decoder (MMIO emulation, instruction lengths).
+axvcpu-$(CONFIG_X86_64) += kmod/x86/x86_decode.o
 
 # AMD SVM.
 axvcpu-$(CONFIG_X86_64) += kmod/x86/backends.o kmod/x86/svm.o kmod/x86/svm_vcpu.o \
