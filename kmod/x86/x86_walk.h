@@ -120,8 +120,9 @@ int x86_seg_linear(const struct x86_mmu_state *mmu, const struct axvcpu_segment 
  * x86_walk() - linear to guest physical address through the guest's page
  * tables, as the CPU's walk would do it for @access at @mmu->cpl:
  * present, writable (CR0.WP at CPL 0), user, NX (EFER.NXE), reserved
- * bits (with @mmu->maxphyaddr), SMEP, SMAP (unless RFLAGS.AC or
- * X86_ACC_IMPLICIT), protection keys, large pages at every level the mode
+ * bits (with @mmu->maxphyaddr), SMEP, SMAP (lifted by RFLAGS.AC for an
+ * explicit access at CPL < 3, never for an X86_ACC_IMPLICIT one, as on
+ * hardware), protection keys, large pages at every level the mode
  * has them (4 MiB with CR4.PSE in 32-bit paging, 2 MiB, 1 GiB).
  * Without paging (CR0.PG clear) the address is the physical address (the
  * low 32 bits outside long mode).
