@@ -137,8 +137,13 @@ struct x86_mem_operand {
  * @has_imm:    @imm is the source operand.
  * @imm:        immediate, sign-extended to 64 bits as the CPU extends it
  *              to @opsize (imm8 of 83 and 0F BA included).
- * @mem:        the memory operand.
+ * @mem:        the memory operand; for MOVS its source (seg:rSI, the
+ *              segment overridable), for STOS/INS ES:rDI, for LODS/OUTS
+ *              seg:rSI (base 6 = rSI, 7 = rDI, no index, scale 1, disp 0).
  * @bytes:      the instruction's bytes (the first @len are valid).
+ * @mem2:       MOVS only: its destination, ES:rDI (base 7); zero
+ *              otherwise. (Added after the first agreement, at the end,
+ *              so that no existing field moves.)
  */
 struct x86_insn {
 	u8 len;
@@ -157,6 +162,7 @@ struct x86_insn {
 	s64 imm;
 	struct x86_mem_operand mem;
 	u8 bytes[X86_INSN_MAX_LEN];
+	struct x86_mem_operand mem2;
 };
 
 /**
