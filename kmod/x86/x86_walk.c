@@ -250,9 +250,8 @@ int x86_walk(const struct x86_mmu_state *mmu, const struct x86_mem_ops *ops,
 				leaf = mmu->cr4 & WALK_CR4_PSE;
 			} else if (level == 4 || level == 5) {
 				lrsvd |= PTE_PS;	/* no 512 GiB pages */
-			} else if (level == 3 && !lma) {
-				leaf = false;		/* no PS in PAE PDPTEs */
 			} else {
+				/* 2 MiB (PAE, long mode) or 1 GiB (long mode). */
 				leaf = true;
 			}
 		}
