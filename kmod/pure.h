@@ -19,6 +19,7 @@
 #include <string.h>
 #include <errno.h>
 #include <linux/types.h>
+typedef int8_t s8;
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;

@@ -4,6 +4,9 @@
 # Shared x86 pieces: nested page tables and pure register-state code.
 axvcpu-$(CONFIG_X86_64) += kmod/x86/npt.o kmod/x86/x86_state.o
 
+# Pure guest address translation and ALU (MMIO and string I/O emulation).
+axvcpu-$(CONFIG_X86_64) += kmod/x86/x86_walk.o kmod/x86/x86_alu.o
+
 # AMD SVM.
 axvcpu-$(CONFIG_X86_64) += kmod/x86/backends.o kmod/x86/svm.o kmod/x86/svm_vcpu.o \
 			   kmod/x86/svm_exit.o kmod/x86/svm_vmrun.o
