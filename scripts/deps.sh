@@ -33,9 +33,11 @@ STAMP=$DEPS/stamp
 # CC = gcc-12) is read from the headers' dependencies and added to these when
 # the kernel is fetched (KCC_PKGS in env.sh).  libelf1, zlib1g and libssl3 are what the prebuilt kbuild tools
 # (objtool, modpost, sign-file) link against.  pahole/dwarves is not needed:
-# without a vmlinux, kbuild skips BTF for external modules.
+# without a vmlinux, kbuild skips BTF for external modules.  The unit tests
+# need binutils (GNU as encodes the decoder's expected cases) and clang-14
+# with libclang-rt-14-dev (libFuzzer and the sanitizer runtimes).
 HOST_PKGS="qemu-system-x86 busybox-static cpio gzip gcc make libc6-dev libelf-dev
-libelf1 zlib1g libssl3 bc kmod xz-utils"
+libelf1 zlib1g libssl3 bc kmod xz-utils binutils clang-14 libclang-rt-14-dev"
 
 REFRESH=0
 if [ "${1:-}" = "--refresh" ]; then

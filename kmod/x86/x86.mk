@@ -3,6 +3,8 @@
 
 # Shared x86 pieces: nested page tables and pure register-state code.
 axvcpu-$(CONFIG_X86_64) += kmod/x86/npt.o kmod/x86/x86_state.o
+# Pure instruction decoder (MMIO emulation, instruction lengths).
+axvcpu-$(CONFIG_X86_64) += kmod/x86/x86_decode.o
 
 # Pure guest address translation and ALU (MMIO and string I/O emulation).
 axvcpu-$(CONFIG_X86_64) += kmod/x86/x86_walk.o kmod/x86/x86_alu.o
