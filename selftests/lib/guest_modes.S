@@ -112,22 +112,26 @@
 	out %eax, $SNIP_PORT_REPORT
 	MARK exits, \bits
 
-	/* A write to a GPA without memory: the exit leaves RIP on it. */
+	/*
+	 * A store and a load where there is no memory: MMIO, decoded by the
+	 * kernel. The mark is after the store, on the load: the read exit
+	 * leaves RIP on the load until the next RUN completes it.
+	 */
 	.if \bits == 16
 	mov $(SNIP_NPF_GPA >> 4), %ax
 	mov %ax, %es
-	MARK exits, \bits
 	movb $SNIP_NPF_BYTE, %es:0
+	MARK exits, \bits
 	movb %es:0, %al
 	.elseif \bits == 32
 	mov $SNIP_NPF_GPA, %ebx
-	MARK exits, \bits
 	movb $SNIP_NPF_BYTE, (%ebx)
+	MARK exits, \bits
 	movb (%ebx), %al
 	.else
 	mov $SNIP_NPF_GPA64, %ebx
-	MARK exits, \bits
 	movb $SNIP_NPF_BYTE, (%rbx)
+	MARK exits, \bits
 	movb (%rbx), %al
 	.endif
 	out %al, $SNIP_PORT_REPORT

@@ -68,8 +68,8 @@ _Static_assert(SNIP_BASE == GUEST_SNIPPET_GPA, "snippet base");
 
 /*
  * Marks of the "exits" sequence (vcpu_exits): one per exit, in order.
- * HALT's mark is after the HLT; the nested page fault's is the faulting
- * instruction itself (it is retried); the triple fault has none. The
+ * HALT's mark is after the HLT; EM_NPF is after the MMIO store, on the
+ * MMIO load (whose read exit leaves RIP on it); the triple fault has none. The
  * CPUID marks follow the OUT that echoes ECX (CPUID itself does not exit).
  */
 enum exits_mark {
@@ -79,8 +79,8 @@ enum exits_mark {
 	EM_RDMSR, EM_RDMSR_ECHO_LO, EM_RDMSR_ECHO_HI,
 	EM_WRMSR,
 	EM_CPUID1_ECX, EM_CPUID81_ECX,		/* CPUID answered in kernel: echoes */
-	EM_NPF,					/* write SNIP_NPF_BYTE */
-	EM_NPF_ECHO,				/* read it back */
+	EM_NPF,					/* MMIO_WRITE of SNIP_NPF_BYTE, MMIO_READ */
+	EM_NPF_ECHO,				/* echo what the read got */
 	EM_HLT,
 	EM_NR
 };
