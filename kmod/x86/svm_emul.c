@@ -658,6 +658,7 @@ static int svm_emul_movs(struct svm_emul_ctx *ctx, const struct x86_insn *insn, 
 	e->gpa = src;
 	e->width = w;
 	svm_emul_read_exit(v, ctx->run, src, w, AXVCPU_MMIO_REG_NONE, 0, false);
+	e->active = true;
 	return 0;
 }
 
