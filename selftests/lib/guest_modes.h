@@ -56,6 +56,10 @@
 #define SNIP_RO_READ_OFF	0x10
 #define SNIP_RO_WRITE_OFF	0x20
 
+/* The MMIO echo device of the "mmio" sequence (VGA hole; 64-bit: 3 GiB). */
+#define SNIP_MMIO_GPA		0xa0000
+#define SNIP_MMIO_GPA64		0xc0000000
+
 /* Where vm_vcpu_add_snippet() puts 16/32-bit code (GUEST_SNIPPET_GPA). */
 #define SNIP_BASE		0x1000
 
@@ -106,6 +110,13 @@ enum ro_mark {
 	RM_NR
 };
 
+/* Marks of the "insnlen" sequence (insn_length). */
+enum insnlen_mark {
+	IM_CPUID_CS, IM_CPUID_CS_DS, IM_WBNOINVD,	/* after each echo */
+	IM_RDMSR, IM_HLT_CS, IM_VMMCALL, IM_HLT,
+	IM_NR
+};
+
 #define GUEST_MODES_DECLARE(name)					\
 	extern const char name##16_start[], name##16_end[];		\
 	extern const char name##32_start[], name##32_end[];		\
@@ -115,6 +126,9 @@ enum ro_mark {
 GUEST_MODES_DECLARE(exits);
 GUEST_MODES_DECLARE(completion);
 GUEST_MODES_DECLARE(ro);
+GUEST_MODES_DECLARE(mmio);
+GUEST_MODES_DECLARE(insnlen);
+extern const char wrap16_start[], wrap16_end[];
 
 /**
  * snippet_rip() - the RIP a VCPU running a sequence reports at a mark.
