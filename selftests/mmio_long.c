@@ -487,6 +487,35 @@ static void guest_pf_is_injected(void)
 	vm_free(vm);
 }
 
+/* ---- an event delivered through MMIO is not the instruction's access ---- */
+
+static void guest_idt_in_mmio(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {
+		.limit = 0xfff, .base = MMIO_GPA,
+	};
+
+	asm volatile("lidt %0; ud2" : : "m"(idtr) : "memory");
+	GUEST_SYNC(1);
+}
+
+/*
+ * The #UD's delivery reads its IDT entry from MMIO: a nested page fault
+ * during event delivery (EXITINTINFO valid). Emulating the UD2 at RIP
+ * would be wrong; it is reported as NESTED_PAGE_FAULT at the entry.
+ */
+static void event_delivery_is_not_emulated(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = mmio_vm(&vcpu, guest_idt_in_mmio);
+	struct axvcpu_run *run = vcpu->run;
+
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	TEST_ASSERT_EQ(run->npf.gpa & ~0xfULL, MMIO_GPA + 6 * 16);	/* #UD's gate */
+	TEST_ASSERT(!(run->npf.access & AXVCPU_ACCESS_WRITE), "access 0x%x", run->npf.access);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(mov_every_width),
 	TEST_CASE(sign_and_zero_extension),
@@ -495,6 +524,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(page_boundary),
 	TEST_CASE(undecodable_is_internal_error),
 	TEST_CASE(guest_pf_is_injected),
+	TEST_CASE(event_delivery_is_not_emulated),
 };
 
 int main(void)

@@ -667,7 +667,12 @@ static int svm_exit_npf(struct svm_vcpu *v, struct axvcpu_run *run)
 		access = AXVCPU_ACCESS_READ;
 
 	ret = axvcpu_vm_fault(axvcpu_vcpu_vm(v->vcpu), gpa, access);
-	if (ret == -ENOENT && svm_emul_npf_is_data(err))
+	/*
+	 * Not while an event was being delivered (EXITINTINFO): that access
+	 * was the delivery's (IDT, stack), not the instruction's at RIP.
+	 */
+	if (ret == -ENOENT && svm_emul_npf_is_data(err) &&
+	    !(ctl->exit_int_info & VMCB_EVENT_VALID))
 		return svm_emul_mmio(v, run, gpa, err);
 	if (ret != -ENOENT && ret != -EACCES)
 		return ret;
