@@ -36,10 +36,16 @@
  *          defines are updated, the others kept. Where the architecture
  *          leaves a flag undefined (AF after AND/OR/XOR/TEST, OF/SF/ZF/
  *          AF/PF after BT) the value hardware of both vendors leaves is
- *          written, or the flag is kept, as documented per operation.
+ *          written, or the flag is kept, as documented per operation:
+ *          AND/OR/XOR/TEST clear AF; the BT family writes only CF and
+ *          keeps the other five (Intel's behaviour, which the unit test
+ *          checks against the host CPU, all six flags compared).
  *
  * Return: the result, truncated to @size (for CMP, TEST and BT the value
- * that would have been written; the caller writes nothing back).
+ * that would have been written; the caller writes nothing back). An @op
+ * outside the list or a @size outside 1, 2, 4, 8 returns @dst unchanged
+ * and leaves @rflags alone. The BT family has no 8-bit form; at size 1
+ * it works on 8 bits.
  */
 u64 x86_alu(unsigned int op, unsigned int size, u64 dst, u64 src, u64 *rflags);
 

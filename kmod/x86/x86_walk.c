@@ -250,9 +250,8 @@ int x86_walk(const struct x86_mmu_state *mmu, const struct x86_mem_ops *ops,
 				leaf = mmu->cr4 & WALK_CR4_PSE;
 			} else if (level == 4 || level == 5) {
 				lrsvd |= PTE_PS;	/* no 512 GiB pages */
-			} else if (level == 3 && !lma) {
-				leaf = false;		/* no PS in PAE PDPTEs */
 			} else {
+				/* 2 MiB (PAE, long mode) or 1 GiB (long mode). */
 				leaf = true;
 			}
 		}
@@ -284,29 +283,33 @@ int x86_walk(const struct x86_mmu_state *mmu, const struct x86_mem_ops *ops,
 		level--;
 	}
 
-	/* Permissions, as the CPU checks them once the leaf is found. */
+	/*
+	 * Permissions, as the CPU checks them once the leaf is found. Each
+	 * kind in @access is checked (a data access is a read or a write;
+	 * no kind at all counts as a read).
+	 */
 	{
-		bool deny = false, smap_on = mmu->cr4 & WALK_CR4_SMAP;
+		bool data = (access & (X86_ACC_READ | X86_ACC_WRITE)) || !fetch;
 		bool wp = mmu->cr0 & WALK_CR0_WP;
+		bool deny = false;
 
 		if (user_acc) {
 			if (!user || (write && !writable) || (fetch && nx))
-				deny = true;
-		} else if (fetch) {
-			if (nx || (user && (mmu->cr4 & WALK_CR4_SMEP)))
 				deny = true;
 		} else {
 			bool ac = (mmu->rflags & WALK_RFLAGS_AC) && mmu->cpl < 3 &&
 				  !(access & X86_ACC_IMPLICIT);
 
+			if (fetch && (nx || (user && (mmu->cr4 & WALK_CR4_SMEP))))
+				deny = true;
 			if (write && wp && !writable)
 				deny = true;
-			if (user && smap_on && !ac)
+			if (data && user && (mmu->cr4 & WALK_CR4_SMAP) && !ac)
 				deny = true;
 		}
 
 		/* Protection keys: 4/5-level paging, user pages, data accesses. */
-		if (lma && (mmu->cr4 & WALK_CR4_PKE) && user && !fetch) {
+		if (lma && (mmu->cr4 & WALK_CR4_PKE) && user && data) {
 			unsigned int key = (pte >> 59) & 0xf;
 			bool ad = mmu->pkru & (1U << (2 * key));
 			bool wd = mmu->pkru & (1U << (2 * key + 1));

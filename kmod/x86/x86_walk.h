@@ -28,8 +28,10 @@
 #define X86_ACC_READ	(1U << 0)
 #define X86_ACC_WRITE	(1U << 1)
 #define X86_ACC_FETCH	(1U << 2)
-/* A supervisor access made on behalf of the instruction at any CPL
- * (descriptor-table reads): no user-mode checks. */
+/*
+ * A supervisor access made on behalf of the instruction at any CPL
+ * (descriptor-table reads): no user-mode checks.
+ */
 #define X86_ACC_IMPLICIT	(1U << 3)
 
 /* #PF error code bits. */

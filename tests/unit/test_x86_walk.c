@@ -171,6 +171,7 @@ static void test_32bit(void)
 	WALK_PF(la, W, X86_PF_P | X86_PF_W | X86_PF_U, "32-bit: CPL 3 write to read-only: P|W|U");
 	mmu.cpl = 0;
 	WALK_PF(la, W, X86_PF_P | X86_PF_W, "32-bit: CPL 0 write to read-only with CR0.WP: P|W");
+	WALK_PF(la, W | X, X86_PF_P | X86_PF_W, "32-bit: a write|fetch access is checked as a write too");
 	mmu.cr0 &= ~CR0_WP;
 	writes = 0;
 	WALK_OK(la, W, 0x00abc123, "32-bit: CPL 0 write to read-only without CR0.WP");
