@@ -214,6 +214,11 @@ static void guest_alu(void)
 	SAME_AS_RAM("testb $0x80, %2", 0x80, 0);
 	SAME_AS_RAM("testl %k0, %2", 0xf0, 0x0f);		/* ZF */
 	SAME_AS_RAM("andl $0, %2", 0x1234, 0);			/* ZF, memory 0 */
+	SAME_AS_RAM("stc; adcl $1, %2", 0x7ffffffe, 0);		/* CF in: OF */
+	SAME_AS_RAM("stc; sbbl %k0, %2", 0, 0);			/* borrow in: CF */
+	SAME_AS_RAM("btl $31, %2", 0x80000000, 0);		/* CF only */
+	SAME_AS_RAM("btsl %k0, %2", 0x1, 4);			/* bit 4 set */
+	SAME_AS_RAM("btrl $0, %2", 0x3, 0);
 	SAME_AS_RAM("xchgl %k0, %2", 0xaaaa5555, 0x11223344);
 	GUEST_SYNC(1);
 }
@@ -228,17 +233,18 @@ static void alu_flags_and_rmw(void)
 	mmio_echo_expect_sync(&dev, vcpu, 1);
 	/*
 	 * Per SAME_AS_RAM: the initializing store, the instruction's read,
-	 * its write when it writes memory, and the final load. Eight forms
-	 * write memory (ADD OR AND XOR SUB, AND $0, XCHG), the rest do not.
+	 * its write when it writes memory, and the final load. Eleven forms
+	 * write memory (ADD OR AND XOR SUB, AND $0, ADC, SBB, BTS, BTR,
+	 * XCHG), the rest (ADD into a register, CMP, TEST, BT) do not.
 	 */
 	for (i = 0, a = dev.log; i < dev.n && i < MMIO_ECHO_LOG; i++, a++) {
 		TEST_ASSERT_EQ(a->gpa, MMIO_GPA + 0x200);
 		writes += a->write;
 		reads += !a->write;
 	}
-	TEST_ASSERT_EQ(dev.n, 13 * 3 + 7);
-	TEST_ASSERT_EQ(writes, 13 + 7);
-	TEST_ASSERT_EQ(reads, 13 * 2);
+	TEST_ASSERT_EQ(dev.n, 18 * 3 + 11);
+	TEST_ASSERT_EQ(writes, 18 + 11);
+	TEST_ASSERT_EQ(reads, 18 * 2);
 	/* ADD $1 to 0xffffffff: read 0xffffffff, write 0. */
 	mmio_echo_check(&dev, 1, false, 0x200, 4, 0xffffffff);
 	mmio_echo_check(&dev, 2, true, 0x200, 4, 0);

@@ -9,6 +9,8 @@
 #include <inttypes.h>
 
 #include "guest.h"
+#include "guest_modes.h"
+#include "mmio_echo.h"
 
 #define SIO_PORT	0x60
 #define MSR_FS_BASE	0xc0000100
@@ -230,11 +232,84 @@ static void segment_override_and_address_size(void)
 	vm_free(vm);
 }
 
+/* ---- the "strio" sequence in real, protected and 64-bit mode ------------- */
+
+static struct mmio_echo dev;
+
+static void run_strio(struct guest_vcpu *vcpu, uint64_t mmio_gpa)
+{
+	struct axvcpu_run *run = vcpu->run;
+	uint8_t *d = data_page(vcpu);
+
+	mmio_echo_init(&dev, mmio_gpa);
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
+	TEST_ASSERT_EQ(run->io.port, SNIP_PORT_STR);
+	TEST_ASSERT_EQ(run->io.count, 3);
+	TEST_ASSERT(d[0] == 1 && d[1] == 2 && d[2] == 3, "OUTSB data %u %u %u", d[0], d[1], d[2]);
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_IO_READ);
+	TEST_ASSERT_EQ(run->io.port, SNIP_PORT_STR);
+	TEST_ASSERT_EQ(run->io.count, 2);
+	d[0] = 0xaa;		/* the first element, at the higher address */
+	d[1] = 0xbb;
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
+	TEST_ASSERT_EQ(run->io.port, SNIP_PORT_REPORT);
+	TEST_ASSERT_EQ(run->io.data, 0xaabb);
+	/* REP MOVSB from the device, backward: offsets 2, 1, 0. */
+	mmio_echo_run(&dev, vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
+	TEST_ASSERT_EQ(run->io.data, 0x00828180);
+	TEST_ASSERT_EQ(dev.n, 3);
+	mmio_echo_check(&dev, 0, false, 2, 1, 0x82);
+	mmio_echo_check(&dev, 1, false, 1, 1, 0x81);
+	mmio_echo_check(&dev, 2, false, 0, 1, 0x80);
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_HALT);
+}
+
+static void strio_real_mode(void)
+{
+	struct guest_vm *vm = vm_create_bare(SNIP_BARE_RAM);
+	struct guest_vcpu *vcpu = vm_vcpu_add_snippet(vm, 0, AXVCPU_MODE_REAL,
+						      strio16_start, strio16_end);
+
+	vcpu_bind(vcpu);
+	run_strio(vcpu, SNIP_MMIO_GPA);
+	vm_free(vm);
+}
+
+static void strio_protected_mode(void)
+{
+	struct guest_vm *vm = vm_create_bare(SNIP_BARE_RAM);
+	struct guest_vcpu *vcpu = vm_vcpu_add_snippet(vm, 0, AXVCPU_MODE_PROTECTED,
+						      strio32_start, strio32_end);
+
+	vcpu_bind(vcpu);
+	run_strio(vcpu, SNIP_MMIO_GPA);
+	vm_free(vm);
+}
+
+static void guest_strio64(void)
+{
+	((void (*)(void))strio64_start)();
+}
+
+static void strio_long_mode(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_strio64);
+
+	run_strio(vcpu, SNIP_MMIO_GPA64);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(outs_forms),
 	TEST_CASE(ins_forms),
 	TEST_CASE(batches_of_a_data_page),
 	TEST_CASE(segment_override_and_address_size),
+	TEST_CASE(strio_real_mode),
+	TEST_CASE(strio_protected_mode),
+	TEST_CASE(strio_long_mode),
 };
 
 int main(void)

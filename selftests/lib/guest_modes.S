@@ -328,6 +328,61 @@
 .endm
 
 /*
+ * strio: string I/O and MOVS in every mode: REP OUTSB of three bytes from
+ * RAM at SNIP_STR_GPA, REP INSB of two bytes backward into it (read back
+ * and reported), REP MOVSB backward from the MMIO device into RAM (read
+ * back and reported). 16-bit code uses DS/ES segments and SI/DI/CX.
+ */
+.macro STRIO bits
+	SEQ_BEGIN strio, \bits
+	.if \bits == 16
+	mov $(SNIP_STR_GPA >> 4), %ax
+	mov %ax, %ds
+	mov %ax, %es
+	xor %esi, %esi
+	xor %edi, %edi
+	.else
+	mov $SNIP_STR_GPA, %esi
+	mov %esi, %edi
+	.endif
+	movl $0x00030201, %ds:(%esi)
+	mov $SNIP_PORT_STR, %dx
+	mov $3, %ecx
+	cld
+	rep outsb
+	add $0x11, %edi
+	mov $2, %ecx
+	std
+	rep insb
+	cld
+	movzwl %es:1(%edi), %eax
+	out %eax, $SNIP_PORT_REPORT
+	.if \bits == 16
+	mov $(SNIP_MMIO_GPA >> 4), %ax
+	mov %ax, %ds
+	mov $2, %esi
+	mov $0x22, %edi
+	.elseif \bits == 32
+	mov $(SNIP_MMIO_GPA + 2), %esi
+	mov $(SNIP_STR_GPA + 0x22), %edi
+	.else
+	mov $(SNIP_MMIO_GPA64 + 2), %esi
+	mov $(SNIP_STR_GPA + 0x22), %edi
+	.endif
+	mov $3, %ecx
+	std
+	rep movsb
+	cld
+	movl %es:1(%edi), %eax
+	out %eax, $SNIP_PORT_REPORT
+	hlt
+	.if \bits == 64
+	ret
+	.endif
+	SEQ_END strio, \bits
+.endm
+
+/*
  * insnlen: intercepted instructions with prefixes, whose length only
  * decoding gives without next-RIP save: CS-prefixed CPUID (2E 0F A2),
  * WBNOINVD (F3 0F 09 on the WBINVD intercept), CS-prefixed RDMSR, HLT
@@ -400,6 +455,9 @@ wrap16_end:
 	MMIOSEQ 16
 	MMIOSEQ 32
 	MMIOSEQ 64
+	STRIO 16
+	STRIO 32
+	STRIO 64
 	INSNLEN 16
 	INSNLEN 32
 	INSNLEN 64

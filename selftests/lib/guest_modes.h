@@ -59,6 +59,9 @@
 /* The MMIO echo device of the "mmio" sequence (VGA hole; 64-bit: 3 GiB). */
 #define SNIP_MMIO_GPA		0xa0000
 #define SNIP_MMIO_GPA64		0xc0000000
+/* RAM the "strio" sequence uses, and its string I/O port. */
+#define SNIP_STR_GPA		0x28000
+#define SNIP_PORT_STR		0x84
 
 /* Where vm_vcpu_add_snippet() puts 16/32-bit code (GUEST_SNIPPET_GPA). */
 #define SNIP_BASE		0x1000
@@ -128,6 +131,7 @@ GUEST_MODES_DECLARE(completion);
 GUEST_MODES_DECLARE(ro);
 GUEST_MODES_DECLARE(mmio);
 GUEST_MODES_DECLARE(insnlen);
+GUEST_MODES_DECLARE(strio);
 extern const char wrap16_start[], wrap16_end[];
 
 /**

@@ -16,7 +16,7 @@
 #include "guest.h"
 
 #define MMIO_ECHO_SIZE		0x2000	/* two pages */
-#define MMIO_ECHO_LOG		64
+#define MMIO_ECHO_LOG		128
 
 /**
  * struct mmio_access - one MMIO exit as the kernel reported it.
