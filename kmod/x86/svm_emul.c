@@ -756,7 +756,7 @@ static int svm_emul_do_mmio(struct svm_emul_ctx *ctx, u64 exit_gpa, bool write)
 }
 
 /* Map the helpers' results to what svm_handle_exit() returns. */
-static int svm_emul_result(struct axvcpu_run *run, int ret)
+static int svm_emul_result(struct svm_vcpu *v, struct axvcpu_run *run, int ret)
 {
 	if (ret == SVM_EMUL_FAULT || ret == SVM_EMUL_RETRY) {
 		run->exit_reason = AXVCPU_EXIT_NOTHING;
@@ -768,6 +768,7 @@ static int svm_emul_result(struct axvcpu_run *run, int ret)
 		/* A guest page table outside RAM: nothing to emulate through. */
 		run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
 		run->internal.suberror = AXVCPU_INTERNAL_EMULATION;
+		run->internal.code = v->vmcb->control.exit_code;
 		run->internal.insn_len = 0;
 		memset(run->internal.insn, 0, sizeof(run->internal.insn));
 		return 0;
@@ -794,7 +795,7 @@ int svm_emul_mmio(struct svm_vcpu *v, struct axvcpu_run *run, u64 gpa, u64 err)
 	v->emul.active = false;
 	v->emul.pending = false;
 	svm_emul_init(&ctx, v, run);
-	return svm_emul_result(run, svm_emul_do_mmio(&ctx, gpa, err & VMCB_NPF_WRITE));
+	return svm_emul_result(v, run, svm_emul_do_mmio(&ctx, gpa, err & VMCB_NPF_WRITE));
 }
 
 /**
@@ -1046,7 +1047,7 @@ int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run)
 	svm_emul_init(&ctx, v, run);
 	ret = svm_emul_fetch(&ctx, insn);
 	if (ret)
-		return svm_emul_result(run, ret);
+		return svm_emul_result(v, run, ret);
 	if (insn->op != (in ? X86_OP_INS : X86_OP_OUTS) || insn->memsize != width) {
 		svm_emul_fail(&ctx, insn->bytes, insn->len);
 		return 0;
@@ -1072,7 +1073,7 @@ int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run)
 		return 0;
 	}
 	if (ret)
-		return svm_emul_result(run, ret);
+		return svm_emul_result(v, run, ret);
 
 	data = axvcpu_vcpu_data_page(v->vcpu);
 	run->io.port = info >> VMCB_IOIO_PORT_SHIFT;
