@@ -198,8 +198,8 @@ static void backing_refused(void)
 	munmap(run_map, 2 * PAGE);
 
 	/* Nothing was set: slot 1 is free and the guest finds no RAM there. */
-	vcpu_run_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
-	TEST_ASSERT_EQ(vcpu->run->npf.gpa, SLOT1_GPA);
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
+	TEST_ASSERT_EQ(vcpu->run->mmio.gpa, SLOT1_GPA);
 	vm_free(vm);
 }
 
@@ -330,8 +330,10 @@ static void *spinner_fn(void *arg)
 	pthread_barrier_wait(s->barrier);	/* A: both saw 1 */
 	vcpu_expect_sync(vcpu, 2);
 	pthread_barrier_wait(s->barrier);	/* B: both saw 2 after DONTNEED */
-	vcpu_run_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
-	TEST_ASSERT_EQ(vcpu->run->npf.gpa, SLOT1_GPA);
+	/* No RAM after the deletion: an MMIO read, answered with 0 (no sync). */
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
+	TEST_ASSERT_EQ(vcpu->run->mmio.gpa, SLOT1_GPA);
+	axvcpu_complete_mmio_read(&vcpu->h, 0);
 	pthread_barrier_wait(s->barrier);	/* C: both left on the deletion */
 	pthread_barrier_wait(s->barrier);	/* D: new memory in place */
 	vcpu_expect_sync(vcpu, 3);

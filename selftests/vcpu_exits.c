@@ -5,8 +5,9 @@
  * and the kernel's LONG mode): IO_WRITE of each width and IO_READ,
  * HYPERCALL (VMMCALL: nr = RAX, args = RDI RSI RDX RCX R8 R9), SYSREG_READ
  * and SYSREG_WRITE of an MSR the kernel does not own, CPUID answered in
- * the kernel, NESTED_PAGE_FAULT (unmapped GPA, read-only region), HALT,
- * SYSTEM_DOWN on a triple fault and INTERNAL_ERROR for string I/O. The
+ * the kernel, MMIO_WRITE/MMIO_READ (no memory at the GPA),
+ * NESTED_PAGE_FAULT (read-only region), HALT, SYSTEM_DOWN on a triple
+ * fault and OUTSB through the data page. The
  * exit RIP is checked against the assembled sequence every time. Also
  * what never leaves the kernel: the MSRs it owns, and the #UD and #GP it
  * injects for instructions and values it refuses.
@@ -57,7 +58,6 @@ static void run_exits_sequence(struct guest_vcpu *vcpu, int bits, const char *st
 	struct axvcpu_run *run = vcpu->run;
 	struct axvcpu_regs regs;
 	uint64_t low = bits == 64 ? ~0ULL : 0xffffffffULL;
-	uint8_t *backing;
 	int i;
 
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_OUT, 1, SNIP_OUT8);
@@ -114,17 +114,23 @@ static void run_exits_sequence(struct guest_vcpu *vcpu, int bits, const char *st
 	TEST_ASSERT(!(run->io.data & CPUID_81_ECX_SVM),
 		    "CPUID.80000001:ECX 0x%" PRIx64 " shows SVM", (uint64_t)run->io.data);
 
-	/* A write where there is no memory; RIP stays on the write. */
-	vcpu_run_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	/* A store where there is no memory: MMIO, RIP past the store. */
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_WRITE);
 	check_rip(vcpu, bits, start, marks, EM_NPF);
-	TEST_ASSERT_EQ(run->npf.gpa, npf_gpa);
-	TEST_ASSERT(run->npf.access & AXVCPU_ACCESS_WRITE, "access 0x%x", run->npf.access);
-	TEST_ASSERT(!(run->npf.access & AXVCPU_ACCESS_EXEC), "access 0x%x", run->npf.access);
-	/* Back it with memory while the VCPU is bound: the write is retried. */
-	backing = vm_add_memory(vcpu->vm, 1, 0, npf_gpa, 0x10000);
+	TEST_ASSERT_EQ(run->mmio.gpa, npf_gpa);
+	TEST_ASSERT_EQ(run->mmio.width, 1);
+	TEST_ASSERT_EQ(run->mmio.data, SNIP_NPF_BYTE);
+	/* The load back: RIP stays on it until the next RUN completes it. */
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
+	check_rip(vcpu, bits, start, marks, EM_NPF);
+	TEST_ASSERT_EQ(run->mmio.gpa, npf_gpa);
+	TEST_ASSERT_EQ(run->mmio.width, 1);
+	TEST_ASSERT_EQ(run->mmio.reg, 0);		/* AL */
+	TEST_ASSERT_EQ(run->mmio.reg_width, 1);
+	TEST_ASSERT_EQ(run->mmio.sign_extend, 0);
+	axvcpu_complete_mmio_read(&vcpu->h, SNIP_NPF_BYTE);
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_REPORT, 1, SNIP_NPF_BYTE);
 	check_rip(vcpu, bits, start, marks, EM_NPF_ECHO);
-	TEST_ASSERT_EQ(backing[0], SNIP_NPF_BYTE);
 
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_HALT);
 	check_rip(vcpu, bits, start, marks, EM_HLT);
@@ -333,22 +339,19 @@ static void npf_read_and_readonly(void)
 	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_npf);
 	struct axvcpu_run *run = vcpu->run;
 	struct axvcpu_regs regs;
-	uint64_t *ro, *mem;
+	uint64_t *ro;
 
 	ro = vm_add_memory(vm, 2, AXVCPU_MEM_READONLY, RO_GPA, 0x1000);
 	ro[0] = 0xfeedf00d;
 
-	vcpu_run_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
-	TEST_ASSERT_EQ(run->npf.gpa, NPF_READ_GPA);
-	TEST_ASSERT(run->npf.access & AXVCPU_ACCESS_READ, "access 0x%x", run->npf.access);
-	TEST_ASSERT(!(run->npf.access & (AXVCPU_ACCESS_WRITE | AXVCPU_ACCESS_EXEC)),
-		    "access 0x%x", run->npf.access);
+	/* No memory there: an MMIO read, RIP on the load until completed. */
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
+	TEST_ASSERT_EQ(run->mmio.gpa, NPF_READ_GPA);
+	TEST_ASSERT_EQ(run->mmio.width, 8);
+	TEST_ASSERT_EQ(run->mmio.reg_width, 8);
 	vcpu_regs_get(vcpu, &regs);
 	TEST_ASSERT_EQ(run->rip, regs.rip);
-
-	/* Give it memory; the load is retried and sees it. */
-	mem = vm_add_memory(vm, 1, 0, NPF_READ_GPA, 0x1000);
-	mem[0] = 0x1234;
+	axvcpu_complete_mmio_read(&vcpu->h, 0x1234);
 	vcpu_expect_sync(vcpu, 0x1234);
 	vcpu_expect_sync(vcpu, 0xfeedf00d);
 
@@ -436,33 +439,33 @@ static void in_kernel_msrs_and_exceptions(void)
 	vm_free(vm);
 }
 
-/* ---- INTERNAL_ERROR ------------------------------------------------------ */
+/* ---- string I/O ---------------------------------------------------------- */
+
+static const char string_io_byte = 'x';
 
 static void guest_string_io(void)
 {
-	static const char byte = 'x';
+	uint64_t rsi = (uint64_t)&string_io_byte;
 
-	asm volatile("outsb" : : "S"(&byte), "d"(0x80) : "memory");
+	asm volatile("outsb" : "+S"(rsi) : "d"(0x80) : "memory");
+	GUEST_ASSERT_EQ(rsi, (uint64_t)&string_io_byte + 1);
 	GUEST_SYNC(1);
 }
 
-/* String I/O is not emulated yet: reported, not guessed. */
-static void string_io_is_internal_error(void)
+/* OUTSB goes through the data page (string_io covers the rest). */
+static void outsb_through_data_page(void)
 {
 	struct guest_vcpu *vcpu;
 	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_string_io);
-	struct axvcpu_regs regs;
-	int i;
+	struct axvcpu_run *run = vcpu->run;
 
-	for (i = 0; i < 2; i++) {
-		vcpu_run_exit(vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
-		TEST_ASSERT_EQ(vcpu->run->internal.suberror, AXVCPU_INTERNAL_EMULATION);
-		TEST_ASSERT_EQ(vcpu->run->internal.code, 0x7b);	/* VMEXIT_IOIO */
-		/* RIP stays on the OUTSB, which runs again at the next RUN. */
-		vcpu_regs_get(vcpu, &regs);
-		TEST_ASSERT_EQ(vcpu->run->rip, regs.rip);
-		TEST_ASSERT_EQ(*(uint8_t *)addr_gpa2hva(vm, regs.rip), 0x6e);	/* OUTSB */
-	}
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
+	TEST_ASSERT_EQ(run->io.port, 0x80);
+	TEST_ASSERT_EQ(run->io.width, 1);
+	TEST_ASSERT_EQ(run->io.count, 1);
+	TEST_ASSERT_EQ(run->io.data_offset, AXVCPU_DATA_PAGE_OFFSET * 4096);
+	TEST_ASSERT_EQ(((uint8_t *)vcpu->h.data)[0], 'x');
+	vcpu_expect_sync(vcpu, 1);
 	vm_free(vm);
 }
 
@@ -501,7 +504,7 @@ static void set_sregs_refuses_vmrun_invalid_states(void)
 	regs.rflags &= ~X86_RFLAGS_FIXED;
 	TEST_ASSERT_ERRNO(axvcpu_vcpu_set_regs(&vcpu->h, &regs), -EINVAL);
 	/* After all that the VCPU still runs from its good state. */
-	vcpu_run_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
 	vm_free(vm);
 }
 
@@ -526,7 +529,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(cpuid_apic_id_is_vcpu_id),
 	TEST_CASE(npf_read_and_readonly),
 	TEST_CASE(in_kernel_msrs_and_exceptions),
-	TEST_CASE(string_io_is_internal_error),
+	TEST_CASE(outsb_through_data_page),
 	TEST_CASE(set_sregs_refuses_vmrun_invalid_states),
 	TEST_CASE(fail_entry_exit),
 };

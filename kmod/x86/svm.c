@@ -693,6 +693,10 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	u32 host_pkru = 0;
 	int cpu;
 
+	/* The write half of an emulated MMIO instruction: no guest entry. */
+	if (unlikely(svm_emul_pending(v)))
+		return svm_handle_pending(v, run);
+
 	/*
 	 * kernel_fpu_begin() saves the thread's user FPU state and disables
 	 * preemption; the guest's state is loaded over the registers, and

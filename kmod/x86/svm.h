@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "npt.h"
 #include "vmcb.h"
+#include "x86_decode.h"
 #include "x86_state.h"
 
 /* Guest GPR slots in &struct svm_vcpu.gprs, in the x86 encoding order. */
@@ -100,6 +101,49 @@ struct svm_read {
 };
 
 /**
+ * struct svm_emul - an emulated instruction the next RUN goes on with
+ * (svm_emul.c), kept in the kernel: user space only supplies values.
+ * @active:    an MMIO_READ or string IO_READ exit is waiting for its value.
+ * @pending:   a completed read left an MMIO_WRITE to report (@wgpa...).
+ * @mem_first: ALU forms: the memory operand is the left one.
+ * @dst_ram:   MOVS: the destination is guest RAM.
+ * @width:     bytes of the MMIO read, or of one string I/O element.
+ * @wwidth:    bytes of the pending write.
+ * @insn:      the decoded instruction.
+ * @rip:       its RIP (completion only while RIP is still there).
+ * @next_rip:  the RIP after it.
+ * @gpa:       the MMIO operand.
+ * @dst_gpa:   MOVS: the destination.
+ * @wgpa:      the pending write's address.
+ * @wdata:     the pending write's value.
+ * @count:     string I/O: elements of the exit.
+ * @lin0:      string I/O: linear address of the first element.
+ * @tlb_n:     string I/O: valid entries of @tlb_lin/@tlb_gpa.
+ * @tlb_lin:   linear pages the elements touch...
+ * @tlb_gpa:   ...and their guest physical pages.
+ */
+struct svm_emul {
+	bool active;
+	bool pending;
+	bool mem_first;
+	bool dst_ram;
+	u8 width;
+	u8 wwidth;
+	struct x86_insn insn;
+	u64 rip;
+	u64 next_rip;
+	u64 gpa;
+	u64 dst_gpa;
+	u64 wgpa;
+	u64 wdata;
+	u64 count;
+	u64 lin0;
+	unsigned int tlb_n;
+	u64 tlb_lin[4];
+	u64 tlb_gpa[4];
+};
+
+/**
  * struct svm_vcpu - the backend's VCPU.
  * @gprs:       guest GPRs but RAX and RSP, which live in the VMCB; the
  *              world switch loads and stores this array (first member: the
@@ -120,6 +164,7 @@ struct svm_read {
  * @cpuid:      CPUID table from SET_CPUID, NULL for filtered host values.
  * @cpuid_nent: entries in @cpuid.
  * @read:       pending read exit.
+ * @emul:       state of an instruction emulated across exits.
  * @db:         guest DR0-3 (DR6 and DR7 live in the VMCB).
  * @dr_owned:   the guest touched a debug register since its last exit: DR
  *              intercepts are off and @db is in the hardware while it runs.
@@ -145,6 +190,7 @@ struct svm_vcpu {
 	struct axvcpu_cpuid_entry *cpuid;
 	u32 cpuid_nent;
 	struct svm_read read;
+	struct svm_emul emul;
 	u64 db[4];
 	bool dr_owned;
 	u32 tsc_aux;
@@ -177,6 +223,7 @@ int svm_set_cpuid(void *arch_vcpu, const struct axvcpu_cpuid_entry *entries, u32
 void svm_complete_read(void *arch_vcpu, u32 reason, const struct axvcpu_run *run);
 u64 svm_gpr_read(struct svm_vcpu *v, unsigned int reg);
 void svm_gpr_write(struct svm_vcpu *v, unsigned int reg, u64 val);
+void svm_gpr_write_width(struct svm_vcpu *v, unsigned int reg, u64 val, unsigned int width);
 void svm_fpu_load(struct svm_vcpu *v);
 void svm_fpu_save(struct svm_vcpu *v);
 void svm_dr_intercept(struct svm_vcpu *v);
@@ -186,6 +233,18 @@ void svm_forget_vmcb(struct svm_vmcb *vmcb);
 
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);
+int svm_handle_pending(struct svm_vcpu *v, struct axvcpu_run *run);
 void svm_inject_exception(struct svm_vcpu *v, u8 vector, bool has_error, u32 error);
+void svm_complete_insn(struct svm_vcpu *v, u64 rip);
+
+/* svm_emul.c */
+int svm_emul_mmio(struct svm_vcpu *v, struct axvcpu_run *run, u64 gpa, u64 err);
+bool svm_emul_npf_is_data(u64 err);
+int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run);
+int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op, u64 *next);
+void svm_emul_complete_mmio(struct svm_vcpu *v, u64 val);
+void svm_emul_complete_ins(struct svm_vcpu *v);
+bool svm_emul_pending(struct svm_vcpu *v);
+void svm_emul_resume(struct svm_vcpu *v, struct axvcpu_run *run);
 
 #endif /* _AXVCPU_X86_SVM_H */

@@ -9,8 +9,11 @@
  * become exceptions injected into the guest.
  *
  * Instruction lengths: with NRIP save the CPU reports the next RIP;
- * without it (QEMU's EPYC model) the intercepted instructions have fixed
- * encodings: HLT 1, CPUID/RDMSR/WRMSR/INVD/WBINVD 2, VMMCALL/XSETBV 3.
+ * without it (both QEMU models) the instruction at CS:RIP is fetched and
+ * decoded (svm_insn_next_rip()), so prefixes count, RIP wraps by the code
+ * segment's size, and bytes that are not the intercepted instruction are
+ * an INTERNAL_ERROR instead of a guessed length. IOIO always gives the
+ * next RIP in EXITINFO2.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -25,7 +28,6 @@
 #include "svm.h"
 
 #define SVM_CR4_PKE		(1ULL << 22)
-#define SVM_SEG_ATTR_L		(1U << 9)
 #define SVM_RFLAGS_TF		(1ULL << 8)
 #define SVM_DR6_TRAP_BITS	0xfULL		/* B0-B3 */
 #define SVM_DR6_BS		(1ULL << 14)	/* single step */
@@ -59,13 +61,11 @@ enum svm_msr_result {
 	SVM_MSR_FAULT,		/* bad value: #GP */
 };
 
-static bool svm_in_64bit_mode(struct svm_vcpu *v)
-{
-	return (v->vmcb->save.efer & X86_EFER_LMA) &&
-	       (v->vmcb->save.cs.attrib & SVM_SEG_ATTR_L);
-}
-
-/*
+/**
+ * svm_complete_insn() - the intercepted instruction has completed.
+ * @v:   the VCPU.
+ * @rip: the RIP after it.
+ *
  * The intercepted instruction has completed (emulated here, or finished
  * by user space at the next RUN): RIP moves to @rip, the interrupt shadow
  * it may have been in ends, and with RFLAGS.TF set the single-step trap
@@ -75,7 +75,7 @@ static bool svm_in_64bit_mode(struct svm_vcpu *v)
  * completion runs before the world switch). An event already queued (the
  * instruction faulted instead) wins.
  */
-static void svm_complete_insn(struct svm_vcpu *v, u64 rip)
+void svm_complete_insn(struct svm_vcpu *v, u64 rip)
 {
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
 	struct svm_vmcb_save *save = &v->vmcb->save;
@@ -89,21 +89,24 @@ static void svm_complete_insn(struct svm_vcpu *v, u64 rip)
 	}
 }
 
-/* Complete the intercepted instruction of @len bytes at RIP. */
-static void svm_skip(struct svm_vcpu *v, unsigned int len)
+/*
+ * Where the intercepted instruction @op at RIP ends: the CPU's next RIP
+ * with NRIP save, otherwise fetched and decoded. Returns 0 with @next;
+ * 1 when the guest or @run already says what happens instead (a fault
+ * was injected, or INTERNAL_ERROR filled): the instruction must not take
+ * effect; or a host errno.
+ */
+static int svm_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op, u64 *next)
 {
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
-	struct svm_vmcb_save *save = &v->vmcb->save;
-	u64 rip;
+	int ret;
 
 	if (svm_host.nrips && ctl->next_rip) {
-		rip = ctl->next_rip;
-	} else {
-		rip = save->rip + len;
-		if (!svm_in_64bit_mode(v))
-			rip = (u32)rip;
+		*next = ctl->next_rip;
+		return 0;
 	}
-	svm_complete_insn(v, rip);
+	ret = svm_insn_next_rip(v, run, op, next);
+	return ret > 0 ? 1 : ret;
 }
 
 /**
@@ -294,7 +297,7 @@ static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 	}
 }
 
-static void svm_cpuid(struct svm_vcpu *v)
+static void svm_cpuid(struct svm_vcpu *v, u64 next)
 {
 	u32 fn = svm_gpr_read(v, SVM_RAX), idx = svm_gpr_read(v, SVM_RCX);
 	u32 a = 0, b = 0, c = 0, d = 0;
@@ -322,7 +325,7 @@ static void svm_cpuid(struct svm_vcpu *v)
 	svm_gpr_write(v, SVM_RBX, b);
 	svm_gpr_write(v, SVM_RCX, c);
 	svm_gpr_write(v, SVM_RDX, d);
-	svm_skip(v, 2);
+	svm_complete_insn(v, next);
 }
 
 /* ---- MSRs ------------------------------------------------------------- */
@@ -520,45 +523,51 @@ static enum svm_msr_result svm_msr_write(struct svm_vcpu *v, u32 msr, u64 data)
 	return SVM_MSR_DONE;
 }
 
-static void svm_exit_msr(struct svm_vcpu *v, struct axvcpu_run *run)
+static int svm_exit_msr(struct svm_vcpu *v, struct axvcpu_run *run)
 {
 	u32 msr = svm_gpr_read(v, SVM_RCX);
+	bool wrmsr = v->vmcb->control.exit_info_1 & 1;
 	enum svm_msr_result res;
-	u64 data;
+	u64 data, next;
+	int ret;
 
-	if (v->vmcb->control.exit_info_1 & 1) {		/* WRMSR */
+	ret = svm_next_rip(v, run, wrmsr ? X86_OP_WRMSR : X86_OP_RDMSR, &next);
+	if (ret)
+		return min(ret, 0);
+	if (wrmsr) {
 		data = (u32)svm_gpr_read(v, SVM_RAX) |
 		       (svm_gpr_read(v, SVM_RDX) << 32);
 		res = svm_msr_write(v, msr, data);
 		if (res == SVM_MSR_FAULT) {
 			svm_inject_gp(v);
-			return;
+			return 0;
 		}
-		svm_skip(v, 2);
+		svm_complete_insn(v, next);
 		if (res == SVM_MSR_USER) {
 			run->exit_reason = AXVCPU_EXIT_SYSREG_WRITE;
 			run->sysreg.addr = msr;
 			run->sysreg.data = data;
 		}
-		return;
+		return 0;
 	}
 
 	res = svm_msr_read(v, msr, &data);
-	svm_skip(v, 2);
+	svm_complete_insn(v, next);
 	if (res == SVM_MSR_DONE) {
 		svm_gpr_write(v, SVM_RAX, (u32)data);
 		svm_gpr_write(v, SVM_RDX, data >> 32);
-		return;
+		return 0;
 	}
 	run->exit_reason = AXVCPU_EXIT_SYSREG_READ;
 	run->sysreg.addr = msr;
 	v->read.reason = AXVCPU_EXIT_SYSREG_READ;
+	return 0;
 }
 
 /* ---- Other exits ------------------------------------------------------ */
 
 /* XSETBV: XCR0 only, at CPL 0, a combination this host's XSAVE accepts. */
-static void svm_exit_xsetbv(struct svm_vcpu *v)
+static void svm_exit_xsetbv(struct svm_vcpu *v, u64 next)
 {
 	struct svm_vmcb_save *save = &v->vmcb->save;
 	u64 val = (u32)svm_gpr_read(v, SVM_RAX) | (svm_gpr_read(v, SVM_RDX) << 32);
@@ -578,22 +587,18 @@ static void svm_exit_xsetbv(struct svm_vcpu *v)
 		return;
 	}
 	v->xcr0 = val;
-	svm_skip(v, 3);
+	svm_complete_insn(v, next);
 }
 
-static void svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
+static int svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
 {
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
 	u64 info = ctl->exit_info_1;
 	u8 width = (info & VMCB_IOIO_SZ32) ? 4 : (info & VMCB_IOIO_SZ16) ? 2 : 1;
 
-	if (info & VMCB_IOIO_STRING) {
-		/* INS/OUTS need the segment and address decoding: not yet. */
-		run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
-		run->internal.suberror = AXVCPU_INTERNAL_EMULATION;
-		run->internal.code = ctl->exit_code;
-		return;
-	}
+	/* INS/OUTS: segment, address size and operand come from the decoder. */
+	if (info & VMCB_IOIO_STRING)
+		return svm_emul_string_io(v, run);
 
 	/* EXITINFO2 is the RIP of the next instruction, with or without NRIPS. */
 	svm_complete_insn(v, ctl->exit_info_2);
@@ -609,6 +614,7 @@ static void svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
 		run->exit_reason = AXVCPU_EXIT_IO_WRITE;
 		run->io.data = svm_gpr_read(v, SVM_RAX) & GENMASK_ULL(width * 8 - 1, 0);
 	}
+	return 0;
 }
 
 /*
@@ -617,11 +623,11 @@ static void svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
  * -EPERM in RAX, as KVM's hypercalls do, so that a guest's processes
  * cannot talk to the VMM behind its kernel's back.
  */
-static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run)
+static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run, u64 next)
 {
 	u8 cpl = v->vmcb->save.cpl;
 
-	svm_skip(v, 3);
+	svm_complete_insn(v, next);
 	if (cpl) {
 		svm_gpr_write(v, SVM_RAX, SVM_HYPERCALL_EPERM);
 		return;
@@ -641,8 +647,10 @@ static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run)
 
 /*
  * Nested page fault: EXITINFO2 is the guest physical address, EXITINFO1
- * a #PF-style error code. Guest RAM is pinned and mapped and the guest
- * re-enters; anything else goes to user space with RIP unchanged.
+ * a #PF-style error code. Guest RAM is mapped and the guest re-enters; a
+ * data access outside RAM is MMIO, emulated (svm_emul_mmio()); the rest
+ * (refused by the region's flags, instruction fetches and guest page
+ * walks outside RAM) goes to user space with RIP unchanged.
  */
 static int svm_exit_npf(struct svm_vcpu *v, struct axvcpu_run *run)
 {
@@ -659,6 +667,13 @@ static int svm_exit_npf(struct svm_vcpu *v, struct axvcpu_run *run)
 		access = AXVCPU_ACCESS_READ;
 
 	ret = axvcpu_vm_fault(axvcpu_vcpu_vm(v->vcpu), gpa, access);
+	/*
+	 * Not while an event was being delivered (EXITINTINFO): that access
+	 * was the delivery's (IDT, stack), not the instruction's at RIP.
+	 */
+	if (ret == -ENOENT && svm_emul_npf_is_data(err) &&
+	    !(ctl->exit_int_info & VMCB_EVENT_VALID))
+		return svm_emul_mmio(v, run, gpa, err);
 	if (ret != -ENOENT && ret != -EACCES)
 		return ret;
 
@@ -708,11 +723,14 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 {
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
 	u64 code = ctl->exit_code;
+	u64 next;
 	int ret = 0;
 
 	memset(run->padding, 0, sizeof(run->padding));
 	run->exit_reason = AXVCPU_EXIT_NOTHING;
 	v->read.reason = 0;
+	v->emul.active = false;
+	v->emul.pending = false;
 	svm_reinject_event(v);
 
 	switch (code) {
@@ -753,23 +771,32 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		svm_inject_gp(v);
 		break;
 	case VMCB_EXIT_HLT:
-		svm_skip(v, 1);
+		ret = svm_next_rip(v, run, X86_OP_HLT, &next);
+		if (ret)
+			break;
+		svm_complete_insn(v, next);
 		run->exit_reason = AXVCPU_EXIT_HALT;
 		break;
 	case VMCB_EXIT_VMMCALL:
-		svm_exit_hypercall(v, run);
+		ret = svm_next_rip(v, run, X86_OP_VMMCALL, &next);
+		if (!ret)
+			svm_exit_hypercall(v, run, next);
 		break;
 	case VMCB_EXIT_CPUID:
-		svm_cpuid(v);
+		ret = svm_next_rip(v, run, X86_OP_CPUID, &next);
+		if (!ret)
+			svm_cpuid(v, next);
 		break;
 	case VMCB_EXIT_MSR:
-		svm_exit_msr(v, run);
+		ret = svm_exit_msr(v, run);
 		break;
 	case VMCB_EXIT_IOIO:
-		svm_exit_ioio(v, run);
+		ret = svm_exit_ioio(v, run);
 		break;
 	case VMCB_EXIT_XSETBV:
-		svm_exit_xsetbv(v);
+		ret = svm_next_rip(v, run, X86_OP_XSETBV, &next);
+		if (!ret)
+			svm_exit_xsetbv(v, next);
 		break;
 	case VMCB_EXIT_INVD:
 	case VMCB_EXIT_WBINVD:
@@ -779,8 +806,13 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		 * non-coherent DMA, so nothing it can observe depends on the
 		 * flush; a real WBINVD would stall every core of the host for
 		 * a guest's whim, and INVD would drop the host's dirty lines.
+		 * WBNOINVD (F3 0F 09) takes the WBINVD intercept, and QEMU
+		 * 7.2's TCG reports INVD as WBINVD too (it tests bit 1 of the
+		 * opcode, clear in both): either exit takes any of the three.
 		 */
-		svm_skip(v, 2);
+		ret = svm_next_rip(v, run, X86_OP_WBINVD, &next);
+		if (!ret)
+			svm_complete_insn(v, next);
 		break;
 	case VMCB_EXIT_VMRUN:
 	case VMCB_EXIT_VMLOAD:
@@ -831,5 +863,25 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	}
 
 	svm_fill_common(v, run);
-	return ret;
+	/* 1 from svm_next_rip(): @run or an injected fault says it all. */
+	return ret > 0 ? 0 : ret;
+}
+
+/**
+ * svm_handle_pending() - report the write half an emulated instruction
+ * left after its read was completed (svm_emul_resume()), instead of
+ * entering the guest.
+ * @v:   the VCPU.
+ * @run: the core's kernel copy of the exit to fill.
+ *
+ * Return: 0.
+ */
+int svm_handle_pending(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	memset(run->padding, 0, sizeof(run->padding));
+	run->exit_reason = AXVCPU_EXIT_NOTHING;
+	v->read.reason = 0;
+	svm_emul_resume(v, run);
+	svm_fill_common(v, run);
+	return 0;
 }

@@ -76,13 +76,16 @@ void svm_gpr_write(struct svm_vcpu *v, unsigned int reg, u64 val)
 		v->gprs[reg] = val;
 }
 
-/*
- * Write @width bytes of @val to a GPR as a MOV of that size would: 1 and
- * 2 bytes merge into the low part, 4 bytes zero-extend (the x86-64 rule),
- * 8 bytes replace.
+/**
+ * svm_gpr_write_width() - write @width bytes of @val to a GPR as a MOV of
+ * that size would: 1 and 2 bytes merge into the low part, 4 bytes
+ * zero-extend (the x86-64 rule), 8 bytes replace.
+ * @v:     the VCPU.
+ * @reg:   0 (RAX) .. 15 (R15).
+ * @val:   the value.
+ * @width: 1, 2, 4 or 8.
  */
-static void svm_gpr_write_width(struct svm_vcpu *v, unsigned int reg, u64 val,
-				unsigned int width)
+void svm_gpr_write_width(struct svm_vcpu *v, unsigned int reg, u64 val, unsigned int width)
 {
 	u64 old = svm_gpr_read(v, reg);
 
@@ -318,6 +321,8 @@ void svm_vcpu_reset(struct svm_vcpu *v)
 	ctl->event_inj_err = 0;
 	ctl->int_state = 0;
 	v->read.reason = 0;
+	v->emul.active = false;
+	v->emul.pending = false;
 	svm_fpu_init(v);
 }
 
@@ -671,6 +676,11 @@ void svm_complete_read(void *arch_vcpu, u32 reason, const struct axvcpu_run *run
 
 	switch (r.reason) {
 	case AXVCPU_EXIT_IO_READ:
+		/* INS: the data page goes to guest memory. */
+		if (v->emul.active) {
+			svm_emul_complete_ins(v);
+			break;
+		}
 		svm_gpr_write_width(v, SVM_RAX, READ_ONCE(run->io.data), r.width);
 		break;
 	case AXVCPU_EXIT_SYSREG_READ:
@@ -682,14 +692,8 @@ void svm_complete_read(void *arch_vcpu, u32 reason, const struct axvcpu_run *run
 		svm_gpr_write(v, SVM_RAX, READ_ONCE(run->hypercall.ret));
 		break;
 	case AXVCPU_EXIT_MMIO_READ:
-		val = READ_ONCE(run->mmio.data);
-		if (r.width < 8) {
-			if (r.sign_extend)
-				val = sign_extend64(val, r.width * 8 - 1);
-			else
-				val &= (1ULL << (r.width * 8)) - 1;
-		}
-		svm_gpr_write_width(v, r.reg, val, r.reg_width);
+		/* Width, destination and the rest of the instruction: v->emul. */
+		svm_emul_complete_mmio(v, READ_ONCE(run->mmio.data));
 		break;
 	}
 }

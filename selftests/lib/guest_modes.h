@@ -56,6 +56,13 @@
 #define SNIP_RO_READ_OFF	0x10
 #define SNIP_RO_WRITE_OFF	0x20
 
+/* The MMIO echo device of the "mmio" sequence (VGA hole; 64-bit: 3 GiB). */
+#define SNIP_MMIO_GPA		0xa0000
+#define SNIP_MMIO_GPA64		0xc0000000
+/* RAM the "strio" sequence uses, and its string I/O port. */
+#define SNIP_STR_GPA		0x28000
+#define SNIP_PORT_STR		0x84
+
 /* Where vm_vcpu_add_snippet() puts 16/32-bit code (GUEST_SNIPPET_GPA). */
 #define SNIP_BASE		0x1000
 
@@ -68,8 +75,8 @@ _Static_assert(SNIP_BASE == GUEST_SNIPPET_GPA, "snippet base");
 
 /*
  * Marks of the "exits" sequence (vcpu_exits): one per exit, in order.
- * HALT's mark is after the HLT; the nested page fault's is the faulting
- * instruction itself (it is retried); the triple fault has none. The
+ * HALT's mark is after the HLT; EM_NPF is after the MMIO store, on the
+ * MMIO load (whose read exit leaves RIP on it); the triple fault has none. The
  * CPUID marks follow the OUT that echoes ECX (CPUID itself does not exit).
  */
 enum exits_mark {
@@ -79,8 +86,8 @@ enum exits_mark {
 	EM_RDMSR, EM_RDMSR_ECHO_LO, EM_RDMSR_ECHO_HI,
 	EM_WRMSR,
 	EM_CPUID1_ECX, EM_CPUID81_ECX,		/* CPUID answered in kernel: echoes */
-	EM_NPF,					/* write SNIP_NPF_BYTE */
-	EM_NPF_ECHO,				/* read it back */
+	EM_NPF,					/* MMIO_WRITE of SNIP_NPF_BYTE, MMIO_READ */
+	EM_NPF_ECHO,				/* echo what the read got */
 	EM_HLT,
 	EM_NR
 };
@@ -106,6 +113,13 @@ enum ro_mark {
 	RM_NR
 };
 
+/* Marks of the "insnlen" sequence (insn_length). */
+enum insnlen_mark {
+	IM_CPUID_CS, IM_CPUID_CS_DS, IM_WBNOINVD,	/* after each echo */
+	IM_RDMSR, IM_HLT_CS, IM_VMMCALL, IM_HLT,
+	IM_NR
+};
+
 #define GUEST_MODES_DECLARE(name)					\
 	extern const char name##16_start[], name##16_end[];		\
 	extern const char name##32_start[], name##32_end[];		\
@@ -115,6 +129,10 @@ enum ro_mark {
 GUEST_MODES_DECLARE(exits);
 GUEST_MODES_DECLARE(completion);
 GUEST_MODES_DECLARE(ro);
+GUEST_MODES_DECLARE(mmio);
+GUEST_MODES_DECLARE(insnlen);
+GUEST_MODES_DECLARE(strio);
+extern const char wrap16_start[], wrap16_end[];
 
 /**
  * snippet_rip() - the RIP a VCPU running a sequence reports at a mark.

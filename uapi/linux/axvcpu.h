@@ -233,6 +233,18 @@ struct axvcpu_create_vcpu {
 #define AXVCPU_ACCESS_EXEC	(1U << 2)
 #define AXVCPU_ACCESS_USER	(1U << 3)
 
+/*
+ * Values of &struct axvcpu_run.mmio.reg beside the GPRs 0 (RAX) .. 15
+ * (R15): the high byte registers, and "no register" (the value feeds an
+ * ALU operation, a MOVS, or the exit is a write). Informational: the
+ * kernel completes the read itself.
+ */
+#define AXVCPU_MMIO_REG_AH	16
+#define AXVCPU_MMIO_REG_CH	17
+#define AXVCPU_MMIO_REG_DH	18
+#define AXVCPU_MMIO_REG_BH	19
+#define AXVCPU_MMIO_REG_NONE	255
+
 /* Values of &struct axvcpu_run.system_down.type. */
 #define AXVCPU_SYSTEM_DOWN_SHUTDOWN	1  /* orderly power-off request */
 #define AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT	2
