@@ -240,11 +240,13 @@ void svm_complete_insn(struct svm_vcpu *v, u64 rip);
 /* svm_emul.c */
 int svm_emul_mmio(struct svm_vcpu *v, struct axvcpu_run *run, u64 gpa, u64 err);
 bool svm_emul_npf_is_data(u64 err);
-int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run);
 int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op, u64 *next);
 void svm_emul_complete_mmio(struct svm_vcpu *v, u64 val);
-void svm_emul_complete_ins(struct svm_vcpu *v);
 bool svm_emul_pending(struct svm_vcpu *v);
 void svm_emul_resume(struct svm_vcpu *v, struct axvcpu_run *run);
+
+/* svm_strio.c */
+int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run);
+void svm_emul_complete_ins(struct svm_vcpu *v);
 
 #endif /* _AXVCPU_X86_SVM_H */

@@ -10,7 +10,8 @@
  *    into MMIO_READ / MMIO_WRITE exits; the kernel finishes it at the next
  *    RUN (loads, read-modify-write through x86_alu(), REP string steps).
  *  - String port I/O (INS/OUTS, with and without REP) through the data
- *    page: the decoder gives the segment, address size and operand.
+ *    page (svm_strio.c): the decoder gives the segment, address size and
+ *    operand.
  *  - The length of intercepted instructions when the CPU does not save
  *    the next RIP.
  *
@@ -26,15 +27,12 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/kernel.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/page.h>
 #include <asm/processor-flags.h>
 
-#include "svm.h"
+#include "svm_emul.h"
 #include "x86_alu.h"
-#include "x86_decode.h"
-#include "x86_walk.h"
 
 /* EXITINFO1 of NPF (APM vol. 2, 15.25.6): what the faulting access was. */
 #define SVM_NPF_FINAL_GPA	BIT_ULL(32)	/* the final guest physical address */
@@ -42,39 +40,6 @@
 
 #define SVM_SEG_ATTR_L		(1U << 9)
 #define SVM_SEG_ATTR_DB		(1U << 10)
-
-/* Internal results of the helpers below (negative: a host errno). */
-enum svm_emul_res {
-	SVM_EMUL_OK = 0,
-	SVM_EMUL_FAULT,		/* an exception was injected: exit NOTHING */
-	SVM_EMUL_FAIL,		/* run->internal filled: INTERNAL_ERROR */
-	SVM_EMUL_RETRY,		/* nothing to emulate: re-enter the guest */
-};
-
-/**
- * struct svm_emul_ctx - what one emulation needs from the VCPU.
- * @v:         the VCPU.
- * @run:       the exit being filled.
- * @mmu:       the guest's paging state, for x86_walk().
- * @ops:       guest physical memory for the walker.
- * @host_err:  an error of axvcpu_vm_read() seen by the walker.
- * @long64:    64-bit mode.
- * @code_bits: 16, 32 or 64 (default operand/address size of CS).
- */
-struct svm_emul_ctx {
-	struct svm_vcpu *v;
-	struct axvcpu_run *run;
-	struct x86_mmu_state mmu;
-	struct x86_mem_ops ops;
-	int host_err;
-	bool long64;
-	unsigned int code_bits;
-};
-
-static u64 svm_mask(unsigned int bytes)
-{
-	return bytes >= 8 ? ~0ULL : (1ULL << (bytes * 8)) - 1;
-}
 
 /* ---- Guest memory and translation ------------------------------------ */
 
@@ -137,7 +102,7 @@ static const struct svm_vmcb_seg *svm_emul_vmcb_seg(struct svm_vcpu *v, unsigned
 	}
 }
 
-static void svm_emul_init(struct svm_emul_ctx *ctx, struct svm_vcpu *v, struct axvcpu_run *run)
+void svm_emul_init(struct svm_emul_ctx *ctx, struct svm_vcpu *v, struct axvcpu_run *run)
 {
 	struct svm_vmcb_save *save = &v->vmcb->save;
 
@@ -185,7 +150,7 @@ static void svm_emul_inject(struct svm_emul_ctx *ctx, const struct x86_fault *f)
 	svm_inject_exception(ctx->v, f->vector, f->has_error, f->error_code);
 }
 
-static void svm_emul_fail(struct svm_emul_ctx *ctx, const u8 *bytes, unsigned int len)
+void svm_emul_fail(struct svm_emul_ctx *ctx, const u8 *bytes, unsigned int len)
 {
 	struct axvcpu_run *run = ctx->run;
 
@@ -203,7 +168,7 @@ static void svm_emul_fail(struct svm_emul_ctx *ctx, const u8 *bytes, unsigned in
  * Linear address to guest physical: 0, SVM_EMUL_FAULT (injected), or a
  * negative errno (-ENOENT: a page table outside guest RAM).
  */
-static int svm_emul_walk(struct svm_emul_ctx *ctx, u64 linear, u32 access, u64 *gpa)
+int svm_emul_walk(struct svm_emul_ctx *ctx, u64 linear, u32 access, u64 *gpa)
 {
 	struct x86_fault fault;
 	int ret;
@@ -219,7 +184,7 @@ static int svm_emul_walk(struct svm_emul_ctx *ctx, u64 linear, u32 access, u64 *
 }
 
 /* seg:offset to linear with the segment checks: 0 or SVM_EMUL_FAULT. */
-static int svm_emul_linear(struct svm_emul_ctx *ctx, unsigned int seg, u64 offset,
+int svm_emul_linear(struct svm_emul_ctx *ctx, unsigned int seg, u64 offset,
 			   unsigned int len, u32 access, u64 *linear)
 {
 	struct axvcpu_segment s;
@@ -234,7 +199,7 @@ static int svm_emul_linear(struct svm_emul_ctx *ctx, unsigned int seg, u64 offse
 	return 0;
 }
 
-static bool svm_emul_is_ram(struct svm_emul_ctx *ctx, u64 gpa)
+bool svm_emul_is_ram(struct svm_emul_ctx *ctx, u64 gpa)
 {
 	u8 b;
 
@@ -247,46 +212,60 @@ static bool svm_emul_is_ram(struct svm_emul_ctx *ctx, u64 gpa)
  * SVM_EMUL_FAIL (undecodable: INTERNAL_ERROR with the bytes fetched) or
  * a negative errno of the host.
  */
-static int svm_emul_fetch(struct svm_emul_ctx *ctx, struct x86_insn *insn)
+int svm_emul_fetch(struct svm_emul_ctx *ctx, struct x86_insn *insn)
 {
 	struct svm_vmcb_save *save = &ctx->v->vmcb->save;
 	struct axvcpu_vm *vm = axvcpu_vcpu_vm(ctx->v->vcpu);
 	u64 mask = ctx->code_bits == 64 ? ~0ULL : ctx->code_bits == 32 ? 0xffffffffULL : 0xffffULL;
-	u64 page = ~0ULL, gpa_page = 0, lin, gpa;
+	u64 lins[X86_INSN_MAX_LEN], gpa;
 	struct axvcpu_segment cs;
-	struct x86_fault fault, first_fault;
-	bool faulted = false;
+	struct x86_fault fault, first_fault, seg_fault;
+	bool faulted = false, seg_faulted = false;
 	u8 buf[X86_INSN_MAX_LEN];
-	unsigned int n;
+	unsigned int n, limit, chunk;
 	int ret;
 
+	/* The segment checks, byte by byte: the limit may end mid-instruction. */
 	svm_emul_seg(&save->cs, &cs);
-	for (n = 0; n < X86_INSN_MAX_LEN; n++) {
-		if (x86_seg_linear(&ctx->mmu, &cs, X86_SEG_CS, ctx->long64, (save->rip + n) & mask,
-				   1, X86_ACC_FETCH, &lin, &fault)) {
+	for (limit = 0; limit < X86_INSN_MAX_LEN; limit++) {
+		if (x86_seg_linear(&ctx->mmu, &cs, X86_SEG_CS, ctx->long64,
+				   (save->rip + limit) & mask, 1, X86_ACC_FETCH, &lins[limit],
+				   &seg_fault)) {
+			seg_faulted = true;
+			break;
+		}
+	}
+
+	/*
+	 * Then one walk and one copy per run of bytes that are linearly
+	 * contiguous within a page (a wrap of IP or EIP starts a new run):
+	 * an intercepted CPUID costs one guest memory read, not fifteen.
+	 */
+	for (n = 0; n < limit; n += chunk) {
+		for (chunk = 1; n + chunk < limit; chunk++)
+			if (lins[n + chunk] != lins[n] + chunk ||
+			    ((lins[n] + chunk) & PAGE_MASK) != (lins[n] & PAGE_MASK))
+				break;
+		ret = x86_walk(&ctx->mmu, &ctx->ops, lins[n], X86_ACC_FETCH, &gpa, &fault);
+		if (ret == -EFAULT) {
 			first_fault = fault;
 			faulted = true;
 			break;
 		}
-		if ((lin & PAGE_MASK) != page) {
-			ret = x86_walk(&ctx->mmu, &ctx->ops, lin, X86_ACC_FETCH, &gpa, &fault);
-			if (ret == -EFAULT) {
-				first_fault = fault;
-				faulted = true;
-				break;
-			}
-			if (ret == -ENXIO)
-				return ctx->host_err;
-			if (ret)
-				break;		/* page table outside RAM */
-			page = lin & PAGE_MASK;
-			gpa_page = gpa & PAGE_MASK;
-		}
-		ret = axvcpu_vm_read(vm, gpa_page | (lin & ~PAGE_MASK), &buf[n], 1);
+		if (ret == -ENXIO)
+			return ctx->host_err;
+		if (ret)
+			break;		/* page table outside RAM */
+		ret = axvcpu_vm_read(vm, gpa, &buf[n], chunk);
 		if (ret == -ENOENT)
-			break;			/* code outside RAM: not ours to run */
+			break;		/* code outside RAM: not ours to run */
 		if (ret)
 			return ret;
+	}
+	/* The segment's fault counts only where the bytes before it were read. */
+	if (!faulted && seg_faulted && n == limit) {
+		first_fault = seg_fault;
+		faulted = true;
 	}
 
 	ret = x86_decode(buf, n, ctx->code_bits, insn);
@@ -302,7 +281,7 @@ static int svm_emul_fetch(struct svm_emul_ctx *ctx, struct x86_insn *insn)
 
 /* ---- Operands --------------------------------------------------------- */
 
-static u64 svm_emul_ea(struct svm_emul_ctx *ctx, const struct x86_insn *insn,
+u64 svm_emul_ea(struct svm_emul_ctx *ctx, const struct x86_insn *insn,
 		       const struct x86_mem_operand *m)
 {
 	u64 ea = m->disp;
@@ -442,7 +421,7 @@ static bool svm_emul_mem_first(const struct svm_emul_ctx *ctx, const struct x86_
  * with REP rCX counts down; the instruction completes (RIP moves on) when
  * it was not a REP or rCX reached zero.
  */
-static void svm_emul_string_done(struct svm_vcpu *v, const struct x86_insn *insn,
+void svm_emul_string_done(struct svm_vcpu *v, const struct x86_insn *insn,
 				 unsigned int width, u64 n, bool si, bool di, u64 next_rip)
 {
 	u64 mask = svm_mask(insn->addrsize);
@@ -756,7 +735,7 @@ static int svm_emul_do_mmio(struct svm_emul_ctx *ctx, u64 exit_gpa, bool write)
 }
 
 /* Map the helpers' results to what svm_handle_exit() returns. */
-static int svm_emul_result(struct svm_vcpu *v, struct axvcpu_run *run, int ret)
+int svm_emul_result(struct svm_vcpu *v, struct axvcpu_run *run, int ret)
 {
 	if (ret == SVM_EMUL_FAULT || ret == SVM_EMUL_RETRY) {
 		run->exit_reason = AXVCPU_EXIT_NOTHING;
@@ -846,255 +825,5 @@ int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int o
 		return SVM_EMUL_FAIL;
 	}
 	*next = svm_emul_rip_add(&ctx, v->vmcb->save.rip, insn.len);
-	return 0;
-}
-
-/* ---- String port I/O -------------------------------------------------- */
-
-/*
- * The guest memory of up to a data page of elements, translated page by
- * page: the linear page and its guest physical page, at most one per
- * page the elements touch (a data page of elements spans three at most,
- * four with a wrap of the address size).
- */
-static int svm_emul_tlb_fill(struct svm_emul_ctx *ctx, struct svm_emul *e, u64 lin, u32 access)
-{
-	unsigned int i;
-	u64 gpa;
-	int ret;
-
-	for (i = 0; i < e->tlb_n; i++)
-		if (e->tlb_lin[i] == (lin & PAGE_MASK))
-			return 0;
-	if (e->tlb_n == ARRAY_SIZE(e->tlb_lin))
-		return SVM_EMUL_RETRY;
-	ret = svm_emul_walk(ctx, lin, access, &gpa);
-	if (ret)
-		return ret;
-	if (!svm_emul_is_ram(ctx, gpa))
-		return -ENOENT;
-	e->tlb_lin[e->tlb_n] = lin & PAGE_MASK;
-	e->tlb_gpa[e->tlb_n] = gpa & PAGE_MASK;
-	e->tlb_n++;
-	return 0;
-}
-
-static u64 svm_emul_tlb_gpa(const struct svm_emul *e, u64 lin)
-{
-	unsigned int i;
-
-	for (i = 0; i < e->tlb_n; i++)
-		if (e->tlb_lin[i] == (lin & PAGE_MASK))
-			return e->tlb_gpa[i] | (lin & ~PAGE_MASK);
-	return ~0ULL;
-}
-
-/* Copy element bytes between guest memory and @buf, page by page. */
-static int svm_emul_tlb_copy(struct svm_vcpu *v, const struct svm_emul *e, u64 lin,
-			     u8 *buf, unsigned int len, bool to_guest)
-{
-	struct axvcpu_vm *vm = axvcpu_vcpu_vm(v->vcpu);
-	unsigned int chunk;
-	u64 gpa;
-	int ret;
-
-	while (len) {
-		chunk = min_t(u64, len, PAGE_SIZE - (lin & ~PAGE_MASK));
-		gpa = svm_emul_tlb_gpa(e, lin);
-		if (gpa == ~0ULL)
-			return -ENOENT;
-		ret = to_guest ? axvcpu_vm_write(vm, gpa, buf, chunk) :
-				 axvcpu_vm_read(vm, gpa, buf, chunk);
-		if (ret)
-			return ret;
-		lin += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
-	return 0;
-}
-
-/*
- * Translate the elements of a string I/O, at most @max, in the order the
- * instruction accesses them; store each element's linear address rule in
- * @e (tlb) and return how many can be done: a fault on the first element
- * is injected (SVM_EMUL_FAULT), one on a later element ends the batch
- * before it (the instruction faults there when it gets there).
- */
-static int svm_emul_string_map(struct svm_emul_ctx *ctx, struct svm_emul *e,
-			       const struct x86_insn *insn, unsigned int width, u64 max,
-			       u32 access, u64 *count)
-{
-	struct svm_vcpu *v = ctx->v;
-	const struct x86_mem_operand *m = &insn->mem;
-	u64 mask = svm_mask(insn->addrsize);
-	u64 off = svm_emul_ea(ctx, insn, m);
-	bool down = v->vmcb->save.rflags & X86_EFLAGS_DF;
-	struct { u64 cr2; u32 inj, err; } saved;
-	u64 i, lin;
-	int ret;
-
-	e->tlb_n = 0;
-	for (i = 0; i < max; i++) {
-		saved.cr2 = v->vmcb->save.cr2;
-		saved.inj = v->vmcb->control.event_inj;
-		saved.err = v->vmcb->control.event_inj_err;
-		ret = svm_emul_linear(ctx, m->seg, off, width, access, &lin);
-		if (!ret) {
-			ret = svm_emul_tlb_fill(ctx, e, lin, access);
-			if (!ret)
-				ret = svm_emul_tlb_fill(ctx, e, lin + width - 1, access);
-		}
-		if (ret) {
-			if (i == 0)
-				return ret;
-			/* A later element: no fault yet, the batch ends here. */
-			v->vmcb->save.cr2 = saved.cr2;
-			v->vmcb->control.event_inj = saved.inj;
-			v->vmcb->control.event_inj_err = saved.err;
-			break;
-		}
-		if (i == 0)
-			e->lin0 = lin;
-		/* Elements must follow each other in linear space. */
-		if (i && lin != e->lin0 + (down ? -(s64)(i * width) : (s64)(i * width)))
-			break;
-		off = (down ? off - width : off + width) & mask;
-	}
-	*count = i;
-	return 0;
-}
-
-/* Elements between the data page and guest memory, in the guest's order. */
-static int svm_emul_string_copy(struct svm_vcpu *v, const struct svm_emul *e, u8 *data,
-				bool to_guest)
-{
-	u64 lin = e->lin0, i;
-	int ret;
-
-	if (!(v->vmcb->save.rflags & X86_EFLAGS_DF))
-		return svm_emul_tlb_copy(v, e, lin, data, e->count * e->width, to_guest);
-	for (i = 0; i < e->count; i++) {
-		ret = svm_emul_tlb_copy(v, e, lin - i * e->width, data + i * e->width,
-					e->width, to_guest);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/**
- * svm_emul_complete_ins() - the data page of an INS exit goes to guest
- * memory (called by svm_complete_read(), RIP unchanged since the exit).
- * @v: the VCPU.
- *
- * The elements go where the exit translated them; a region that became
- * read-only or went away meanwhile drops them, and the instruction still
- * completes (as a device write lost on a bus).
- */
-void svm_emul_complete_ins(struct svm_vcpu *v)
-{
-	struct svm_emul *e = &v->emul;
-	u8 buf[64];
-	const u8 *data = axvcpu_vcpu_data_page(v->vcpu);
-	u8 *copy;
-
-	if (!e->active || v->vmcb->save.rip != e->rip || e->insn.op != X86_OP_INS)
-		return;
-	e->active = false;
-	/*
-	 * The data page is user memory too: take one snapshot, so that the
-	 * guest gets exactly one value per element.
-	 */
-	copy = e->count * e->width <= sizeof(buf) ? buf : kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (copy) {
-		memcpy(copy, data, e->count * e->width);
-		svm_emul_string_copy(v, e, copy, true);
-		if (copy != buf)
-			kfree(copy);
-	}
-	svm_emul_string_done(v, &e->insn, e->width, e->count, false, true, e->next_rip);
-}
-
-/**
- * svm_emul_string_io() - an IOIO intercept of INS or OUTS.
- * @v:   the VCPU.
- * @run: the exit to fill.
- *
- * One exit moves as many elements as the data page holds (and rCX asks
- * for, with REP), as far as they follow each other in guest memory.
- * OUTS copies them into the data page and exits IO_WRITE; INS exits
- * IO_READ and the next RUN copies the data page into guest memory
- * (svm_emul_complete_ins()). With REP the instruction stays at RIP until
- * rCX reaches zero.
- * Return: 0 with @run filled, or a host errno.
- */
-int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run)
-{
-	struct svm_vmcb_control *ctl = &v->vmcb->control;
-	struct svm_emul *e = &v->emul;
-	struct x86_insn *insn = &e->insn;
-	u64 info = ctl->exit_info_1;
-	unsigned int width = (info & VMCB_IOIO_SZ32) ? 4 : (info & VMCB_IOIO_SZ16) ? 2 : 1;
-	bool in = info & VMCB_IOIO_IN;
-	struct svm_emul_ctx ctx;
-	u64 count, max;
-	u8 *data;
-	int ret;
-
-	e->active = false;
-	e->pending = false;
-	svm_emul_init(&ctx, v, run);
-	ret = svm_emul_fetch(&ctx, insn);
-	if (ret)
-		return svm_emul_result(v, run, ret);
-	if (insn->op != (in ? X86_OP_INS : X86_OP_OUTS) || insn->memsize != width) {
-		svm_emul_fail(&ctx, insn->bytes, insn->len);
-		return 0;
-	}
-	/* EXITINFO2 is the next RIP, with or without next-RIP save. */
-	e->next_rip = ctl->exit_info_2;
-	max = PAGE_SIZE / width;
-	if (insn->rep) {
-		count = svm_gpr_read(v, SVM_RCX) & svm_mask(insn->addrsize);
-		if (!count) {
-			svm_complete_insn(v, e->next_rip);
-			return 0;
-		}
-		max = min(max, count);
-	} else {
-		max = 1;
-	}
-	ret = svm_emul_string_map(&ctx, e, insn, width, max,
-				  in ? X86_ACC_WRITE : X86_ACC_READ, &count);
-	if (ret == -ENOENT || ret == SVM_EMUL_RETRY) {
-		/* String I/O to or from MMIO (or a page table there). */
-		svm_emul_fail(&ctx, insn->bytes, insn->len);
-		return 0;
-	}
-	if (ret)
-		return svm_emul_result(v, run, ret);
-
-	data = axvcpu_vcpu_data_page(v->vcpu);
-	run->io.port = info >> VMCB_IOIO_PORT_SHIFT;
-	run->io.width = width;
-	run->io.count = count;
-	run->io.data = 0;
-	run->io.data_offset = AXVCPU_DATA_PAGE_OFFSET * PAGE_SIZE;
-	e->width = width;
-	e->count = count;
-	if (in) {
-		run->exit_reason = AXVCPU_EXIT_IO_READ;
-		v->read.reason = AXVCPU_EXIT_IO_READ;
-		v->read.width = width;
-		e->rip = v->vmcb->save.rip;
-		e->active = true;
-		return 0;
-	}
-	ret = svm_emul_string_copy(v, e, data, false);
-	if (ret)
-		return ret;
-	run->exit_reason = AXVCPU_EXIT_IO_WRITE;
-	svm_emul_string_done(v, insn, width, count, true, false, e->next_rip);
 	return 0;
 }

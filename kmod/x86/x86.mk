@@ -14,4 +14,4 @@ axvcpu-$(CONFIG_X86_64) += kmod/x86/backends.o kmod/x86/svm.o kmod/x86/svm_vcpu.
 			   kmod/x86/svm_exit.o kmod/x86/svm_vmrun.o
 
 # SVM instruction emulation (MMIO, string I/O, instruction lengths).
-axvcpu-$(CONFIG_X86_64) += kmod/x86/svm_emul.o
+axvcpu-$(CONFIG_X86_64) += kmod/x86/svm_emul.o kmod/x86/svm_strio.o
