@@ -2,7 +2,8 @@
 /*
  * AMD SVM backend: probing, per-CPU enable, ASIDs, the VM's nested page
  * table and TLB, and the run path around the world switch. VMCB and
- * register handling is in svm_vcpu.c, exit decoding in svm_exit.c, the
+ * register handling is in svm_vcpu.c, exit decoding in svm_exit.c (CPUID
+ * in svm_cpuid.c, instruction emulation in svm_emul.c and svm_strio.c), the
  * switch itself in svm_vmrun.S. References are to the AMD64 APM vol. 2.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal header of the AMD SVM backend (svm.c, svm_vcpu.c, svm_exit.c,
- * svm_vmrun.S). Nothing outside kmod/x86/svm* includes it.
+ * svm_cpuid.c, svm_emul.c, svm_strio.c, svm_vmrun.S). Nothing outside kmod/x86/svm* includes it.
  */
 #ifndef _AXVCPU_X86_SVM_H
 #define _AXVCPU_X86_SVM_H
@@ -236,6 +236,9 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);
 int svm_handle_pending(struct svm_vcpu *v, struct axvcpu_run *run);
 void svm_inject_exception(struct svm_vcpu *v, u8 vector, bool has_error, u32 error);
 void svm_complete_insn(struct svm_vcpu *v, u64 rip);
+
+/* svm_cpuid.c */
+void svm_cpuid(struct svm_vcpu *v, u64 next);
 
 /* svm_emul.c */
 int svm_emul_mmio(struct svm_vcpu *v, struct axvcpu_run *run, u64 gpa, u64 err);
