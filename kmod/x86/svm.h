@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal header of the AMD SVM backend (svm.c, svm_vcpu.c, svm_exit.c,
- * svm_cpuid.c, svm_emul.c, svm_strio.c, svm_vmrun.S). Nothing outside kmod/x86/svm* includes it.
+ * svm_cpuid.c, svm_emul.c, svm_strio.c, svm_vmrun.S). Nothing outside
+ * kmod/x86/svm* includes it.
  */
 #ifndef _AXVCPU_X86_SVM_H
 #define _AXVCPU_X86_SVM_H
