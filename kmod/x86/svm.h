@@ -225,6 +225,7 @@ void svm_complete_read(void *arch_vcpu, u32 reason, const struct axvcpu_run *run
 u64 svm_gpr_read(struct svm_vcpu *v, unsigned int reg);
 void svm_gpr_write(struct svm_vcpu *v, unsigned int reg, u64 val);
 void svm_gpr_write_width(struct svm_vcpu *v, unsigned int reg, u64 val, unsigned int width);
+void svm_seg_store(const struct svm_vmcb_seg *d, struct axvcpu_segment *s);
 void svm_fpu_load(struct svm_vcpu *v);
 void svm_fpu_save(struct svm_vcpu *v);
 void svm_dr_intercept(struct svm_vcpu *v);

@@ -72,16 +72,6 @@ static int svm_emul_walk_write(void *c, u64 gpa, const void *buf, unsigned int l
 	return ret;
 }
 
-static void svm_emul_seg(const struct svm_vmcb_seg *d, struct axvcpu_segment *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->selector = d->selector;
-	s->base = d->base;
-	s->limit = d->limit;
-	x86_segment_attr_unpack(d->attrib, s);
-	s->unusable = !s->present;
-}
-
 static const struct svm_vmcb_seg *svm_emul_vmcb_seg(struct svm_vcpu *v, unsigned int idx)
 {
 	struct svm_vmcb_save *save = &v->vmcb->save;
@@ -190,7 +180,7 @@ int svm_emul_linear(struct svm_emul_ctx *ctx, unsigned int seg, u64 offset,
 	struct axvcpu_segment s;
 	struct x86_fault fault;
 
-	svm_emul_seg(svm_emul_vmcb_seg(ctx->v, seg), &s);
+	svm_seg_store(svm_emul_vmcb_seg(ctx->v, seg), &s);
 	if (x86_seg_linear(&ctx->mmu, &s, seg, ctx->long64, offset, len, access,
 			   linear, &fault)) {
 		svm_emul_inject(ctx, &fault);
@@ -226,7 +216,7 @@ int svm_emul_fetch(struct svm_emul_ctx *ctx, struct x86_insn *insn)
 	int ret;
 
 	/* The segment checks, byte by byte: the limit may end mid-instruction. */
-	svm_emul_seg(&save->cs, &cs);
+	svm_seg_store(&save->cs, &cs);
 	for (limit = 0; limit < X86_INSN_MAX_LEN; limit++) {
 		if (x86_seg_linear(&ctx->mmu, &cs, X86_SEG_CS, ctx->long64,
 				   (save->rip + limit) & mask, 1, X86_ACC_FETCH, &lins[limit],

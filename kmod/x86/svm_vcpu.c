@@ -177,7 +177,13 @@ static void svm_seg_load(struct svm_vmcb_seg *d, const struct axvcpu_segment *s)
 	d->attrib = s->unusable ? 0 : x86_segment_attr_pack(s);
 }
 
-static void svm_seg_store(const struct svm_vmcb_seg *d, struct axvcpu_segment *s)
+/**
+ * svm_seg_store() - a VMCB segment as &struct axvcpu_segment (GET_SREGS,
+ * and the emulation's segment checks).
+ * @d: the VMCB segment.
+ * @s: out: the segment; unusable when not present.
+ */
+void svm_seg_store(const struct svm_vmcb_seg *d, struct axvcpu_segment *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->selector = d->selector;
