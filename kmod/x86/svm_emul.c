@@ -727,6 +727,20 @@ static int svm_emul_do_mmio(struct svm_emul_ctx *ctx, u64 exit_gpa, bool write)
 /* Map the helpers' results to what svm_handle_exit() returns. */
 int svm_emul_result(struct svm_vcpu *v, struct axvcpu_run *run, int ret)
 {
+	if (ret == SVM_EMUL_RETRY) {
+		/*
+		 * The hardware faulted on MMIO where the guest's page tables
+		 * now say RAM: its TLB holds a translation the guest changed
+		 * without invalidating it. The CPU may drop such an entry at
+		 * any time; drop it now, or the retry would fault the same
+		 * way for ever.
+		 */
+		struct svm_vmcb_control *ctl = &v->vmcb->control;
+
+		if (ctl->tlb_ctl == VMCB_TLB_NOTHING)
+			ctl->tlb_ctl = svm_host.flush_by_asid ? VMCB_TLB_FLUSH_ASID :
+								VMCB_TLB_FLUSH_ALL;
+	}
 	if (ret == SVM_EMUL_FAULT || ret == SVM_EMUL_RETRY) {
 		run->exit_reason = AXVCPU_EXIT_NOTHING;
 		return 0;
