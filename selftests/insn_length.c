@@ -15,17 +15,6 @@
 #define MSR_VALUE	0x0123456789abcdefULL
 #define HC_RET		0x5a5a
 
-static void check_mark(struct guest_vcpu *vcpu, int bits, const char *start,
-		       const uint64_t *marks, int m)
-{
-	struct axvcpu_regs regs;
-	uint64_t want = snippet_rip(bits, start, marks[m]);
-
-	TEST_ASSERT_EQ(vcpu->run->rip, want);
-	vcpu_regs_get(vcpu, &regs);
-	TEST_ASSERT_EQ(regs.rip, want);
-}
-
 static void expect_report(struct guest_vcpu *vcpu, uint64_t value)
 {
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
@@ -39,23 +28,23 @@ static void run_insnlen(struct guest_vcpu *vcpu, int bits, const char *start,
 	struct axvcpu_run *run = vcpu->run;
 
 	expect_report(vcpu, 0x600d);		/* 2E 0F A2 */
-	check_mark(vcpu, bits, start, marks, IM_CPUID_CS);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[IM_CPUID_CS]);
 	expect_report(vcpu, 0x600e);		/* 2E 3E 0F A2 */
-	check_mark(vcpu, bits, start, marks, IM_CPUID_CS_DS);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[IM_CPUID_CS_DS]);
 	expect_report(vcpu, 0x600f);		/* F3 0F 09 */
-	check_mark(vcpu, bits, start, marks, IM_WBNOINVD);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[IM_WBNOINVD]);
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	TEST_ASSERT_EQ(run->sysreg.addr, SNIP_MSR_READ);
-	check_mark(vcpu, bits, start, marks, IM_RDMSR);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[IM_RDMSR]);
 	axvcpu_complete_sysreg_read(&vcpu->h, MSR_VALUE);
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_HALT);	/* 2E F4 */
-	check_mark(vcpu, bits, start, marks, IM_HLT_CS);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[IM_HLT_CS]);
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.nr, SNIP_HC_NR);
-	check_mark(vcpu, bits, start, marks, IM_VMMCALL);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[IM_VMMCALL]);
 	axvcpu_complete_hypercall(&vcpu->h, HC_RET);
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_HALT);
-	check_mark(vcpu, bits, start, marks, IM_HLT);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[IM_HLT]);
 }
 
 static void prefixed_real_mode(void)

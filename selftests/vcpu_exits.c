@@ -25,18 +25,6 @@
 #define MSR_VALUE		0x1122334455667788ULL
 #define IN_VALUE		0xa5
 
-/* Check the exit RIP against mark @m of the running sequence. */
-static void check_rip(struct guest_vcpu *vcpu, int bits, const char *start,
-		      const uint64_t *marks, int m)
-{
-	struct axvcpu_regs regs;
-	uint64_t want = snippet_rip(bits, start, marks[m]);
-
-	TEST_ASSERT_EQ(vcpu->run->rip, want);
-	vcpu_regs_get(vcpu, &regs);
-	TEST_ASSERT_EQ(regs.rip, want);
-}
-
 static void expect_io(struct guest_vcpu *vcpu, uint32_t reason, uint16_t port,
 		      uint8_t width, uint64_t data)
 {
@@ -61,22 +49,22 @@ static void run_exits_sequence(struct guest_vcpu *vcpu, int bits, const char *st
 	int i;
 
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_OUT, 1, SNIP_OUT8);
-	check_rip(vcpu, bits, start, marks, EM_OUT8);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_OUT8]);
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_OUT, 2, SNIP_OUT16);
-	check_rip(vcpu, bits, start, marks, EM_OUT16);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_OUT16]);
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_OUT, 4, SNIP_OUT32);
-	check_rip(vcpu, bits, start, marks, EM_OUT32);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_OUT32]);
 
 	expect_io(vcpu, AXVCPU_EXIT_IO_READ, SNIP_PORT_IN, 1, 0);
-	check_rip(vcpu, bits, start, marks, EM_IN8);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_IN8]);
 	axvcpu_complete_io_read(&vcpu->h, IN_VALUE);
 	/* AL replaced, the rest of EAX kept from the 32-bit OUT before. */
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_REPORT, 4,
 		  (SNIP_OUT32 & ~0xffU) | IN_VALUE);
-	check_rip(vcpu, bits, start, marks, EM_IN8_ECHO);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_IN8_ECHO]);
 
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
-	check_rip(vcpu, bits, start, marks, EM_VMMCALL);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_VMMCALL]);
 	TEST_ASSERT_EQ(run->hypercall.nr & low, SNIP_HC_NR);
 	for (i = 0; i < 4; i++)
 		TEST_ASSERT_EQ(run->hypercall.args[i] & low, (uint64_t)i + 1);
@@ -86,43 +74,43 @@ static void run_exits_sequence(struct guest_vcpu *vcpu, int bits, const char *st
 	}
 	axvcpu_complete_hypercall(&vcpu->h, HC_RET);
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_REPORT, 4, (uint32_t)HC_RET);
-	check_rip(vcpu, bits, start, marks, EM_VMMCALL_ECHO);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_VMMCALL_ECHO]);
 	vcpu_regs_get(vcpu, &regs);
 	TEST_ASSERT_EQ(regs.rax & low, HC_RET & low);
 
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
-	check_rip(vcpu, bits, start, marks, EM_RDMSR);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_RDMSR]);
 	TEST_ASSERT_EQ(run->sysreg.addr, SNIP_MSR_READ);
 	axvcpu_complete_sysreg_read(&vcpu->h, MSR_VALUE);
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_REPORT, 4, (uint32_t)MSR_VALUE);
-	check_rip(vcpu, bits, start, marks, EM_RDMSR_ECHO_LO);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_RDMSR_ECHO_LO]);
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_REPORT, 4, MSR_VALUE >> 32);
-	check_rip(vcpu, bits, start, marks, EM_RDMSR_ECHO_HI);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_RDMSR_ECHO_HI]);
 
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_SYSREG_WRITE);
-	check_rip(vcpu, bits, start, marks, EM_WRMSR);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_WRMSR]);
 	TEST_ASSERT_EQ(run->sysreg.addr, SNIP_MSR_WRITE);
 	TEST_ASSERT_EQ(run->sysreg.data, ((uint64_t)SNIP_WRMSR_HI << 32) | SNIP_WRMSR_LO);
 
 	/* CPUID never reaches user space: the next exit is the echo. */
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
-	check_rip(vcpu, bits, start, marks, EM_CPUID1_ECX);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_CPUID1_ECX]);
 	TEST_ASSERT(run->io.data & CPUID_1_ECX_HYPERVISOR,
 		    "CPUID.1:ECX 0x%" PRIx64 " lacks the hypervisor bit", (uint64_t)run->io.data);
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
-	check_rip(vcpu, bits, start, marks, EM_CPUID81_ECX);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_CPUID81_ECX]);
 	TEST_ASSERT(!(run->io.data & CPUID_81_ECX_SVM),
 		    "CPUID.80000001:ECX 0x%" PRIx64 " shows SVM", (uint64_t)run->io.data);
 
 	/* A store where there is no memory: MMIO, RIP past the store. */
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_WRITE);
-	check_rip(vcpu, bits, start, marks, EM_NPF);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_NPF]);
 	TEST_ASSERT_EQ(run->mmio.gpa, npf_gpa);
 	TEST_ASSERT_EQ(run->mmio.width, 1);
 	TEST_ASSERT_EQ(run->mmio.data, SNIP_NPF_BYTE);
 	/* The load back: RIP stays on it until the next RUN completes it. */
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
-	check_rip(vcpu, bits, start, marks, EM_NPF);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_NPF]);
 	TEST_ASSERT_EQ(run->mmio.gpa, npf_gpa);
 	TEST_ASSERT_EQ(run->mmio.width, 1);
 	TEST_ASSERT_EQ(run->mmio.reg, 0);		/* AL */
@@ -130,10 +118,10 @@ static void run_exits_sequence(struct guest_vcpu *vcpu, int bits, const char *st
 	TEST_ASSERT_EQ(run->mmio.sign_extend, 0);
 	axvcpu_complete_mmio_read(&vcpu->h, SNIP_NPF_BYTE);
 	expect_io(vcpu, AXVCPU_EXIT_IO_WRITE, SNIP_PORT_REPORT, 1, SNIP_NPF_BYTE);
-	check_rip(vcpu, bits, start, marks, EM_NPF_ECHO);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_NPF_ECHO]);
 
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_HALT);
-	check_rip(vcpu, bits, start, marks, EM_HLT);
+	vcpu_assert_snippet_rip(vcpu, bits, start, marks[EM_HLT]);
 
 	vcpu_run_exit(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
 	TEST_ASSERT_EQ(run->system_down.type, AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT);
@@ -516,7 +504,8 @@ static void set_sregs_refuses_vmrun_invalid_states(void)
  */
 static void fail_entry_exit(void)
 {
-	test_skip("SET_SREGS refuses every state VMRUN would reject, so VMEXIT_INVALID cannot be provoked");
+	test_skip("SET_SREGS refuses every state VMRUN would reject, "
+		  "so VMEXIT_INVALID cannot be provoked");
 }
 
 static const struct test_case cases[] = {

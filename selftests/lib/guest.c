@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "guest.h"
+#include "guest_modes.h"
 
 extern guest_exception_handler_t guest_exception_handlers[32];
 
@@ -495,4 +496,15 @@ void __vcpu_assert_exit(const char *file, int line, struct guest_vcpu *vcpu, uin
 	vcpu_describe_exit(vcpu, desc, sizeof(desc));
 	test_fail_at(file, line, "VCPU %u: exit %s, expected %s", vcpu->id, desc,
 		     axvcpu_exit_reason_name(reason));
+}
+
+void vcpu_assert_snippet_rip(struct guest_vcpu *vcpu, int bits, const char *start,
+			     uint64_t mark)
+{
+	uint64_t want = snippet_rip(bits, start, mark);
+	struct axvcpu_regs regs;
+
+	TEST_ASSERT_EQ(vcpu->run->rip, want);
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT_EQ(regs.rip, want);
 }

@@ -364,6 +364,17 @@ void vcpu_sregs_set(struct guest_vcpu *vcpu, const struct axvcpu_sregs *sregs);
 void vcpu_stats_get(struct guest_vcpu *vcpu, struct axvcpu_stats *stats);
 
 /**
+ * vcpu_assert_snippet_rip() - the last exit's RIP, and the one GET_REGS
+ * reports, are mark @mark of a guest_modes.S sequence; otherwise fail.
+ * @vcpu:  the VCPU.
+ * @bits:  16, 32 or 64: which copy of the sequence runs.
+ * @start: the sequence's start label.
+ * @mark:  the mark's offset from @start.
+ */
+void vcpu_assert_snippet_rip(struct guest_vcpu *vcpu, int bits, const char *start,
+			     uint64_t mark);
+
+/**
  * vcpu_assert_exit() - the last RUN ended with @reason; otherwise fail the
  * case naming both exits (and, for a ucall abort, the guest's report).
  * @vcpu:   the VCPU.
