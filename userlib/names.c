@@ -30,6 +30,7 @@ static const char *const exit_names[] = {
 	[AXVCPU_EXIT_SEND_IPI]		 = "SEND_IPI",
 	[AXVCPU_EXIT_INTR]		 = "INTR",
 	[AXVCPU_EXIT_INTERNAL_ERROR]	 = "INTERNAL_ERROR",
+	[AXVCPU_EXIT_IRQ_WINDOW_OPEN]	 = "IRQ_WINDOW_OPEN",
 };
 
 /* Every exit reason must have a name: a new one breaks the build here. */

@@ -142,6 +142,23 @@ FIELD(axvcpu_setup, page_table_gpa, 16, 8);
 FIELD(axvcpu_setup, stack, 24, 8);
 FIELD(axvcpu_setup, reserved, 32, 32);
 
+SIZE(axvcpu_options, 32);
+FIELD(axvcpu_options, flags, 0, 4);
+FIELD(axvcpu_options, pad, 4, 4);
+FIELD(axvcpu_options, reserved, 8, 24);
+
+SIZE(axvcpu_interrupt, 32);
+FIELD(axvcpu_interrupt, vector, 0, 4);
+FIELD(axvcpu_interrupt, flags, 4, 4);
+FIELD(axvcpu_interrupt, reserved, 8, 24);
+
+SIZE(axvcpu_exception, 32);
+FIELD(axvcpu_exception, vector, 0, 4);
+FIELD(axvcpu_exception, error_code, 4, 4);
+FIELD(axvcpu_exception, flags, 8, 4);
+FIELD(axvcpu_exception, pad, 12, 4);
+FIELD(axvcpu_exception, reserved, 16, 16);
+
 SIZE(axvcpu_stats, 384);
 FIELD(axvcpu_stats, exits, 0, 256);
 FIELD(axvcpu_stats, runs, 256, 8);
@@ -246,6 +263,11 @@ IOCTL(AXVCPU_UNBIND, _IOC_NONE, 0x22, 0);
 IOCTL(AXVCPU_RUN, _IOC_NONE, 0x23, 0);
 IOCTL(AXVCPU_GET_STATE, _IOC_NONE, 0x24, 0);
 IOCTL(AXVCPU_GET_STATS, _IOC_READ, 0x25, sizeof(struct axvcpu_stats));
+IOCTL(AXVCPU_SET_OPTIONS, _IOC_WRITE, 0x26, sizeof(struct axvcpu_options));
+IOCTL(AXVCPU_INJECT_INTERRUPT, _IOC_WRITE, 0x27, sizeof(struct axvcpu_interrupt));
+IOCTL(AXVCPU_INJECT_NMI, _IOC_NONE, 0x28, 0);
+IOCTL(AXVCPU_INJECT_EXCEPTION, _IOC_WRITE, 0x29, sizeof(struct axvcpu_exception));
+IOCTL(AXVCPU_KICK, _IOC_NONE, 0x2a, 0);
 
 IOCTL(AXVCPU_GET_REGS, _IOC_READ, 0x30, sizeof(struct axvcpu_regs));
 IOCTL(AXVCPU_SET_REGS, _IOC_WRITE, 0x31, sizeof(struct axvcpu_regs));
@@ -293,6 +315,10 @@ CONST(AXVCPU_BACKEND_ARM_VHE, 3);
 
 CONST(AXVCPU_MEM_READONLY, 1);
 CONST(AXVCPU_MEM_NOEXEC, 2);
+CONST(AXVCPU_VM_IPI_IN_KERNEL, 1);
+CONST(AXVCPU_OPT_HALT_IN_KERNEL, 1);
+CONST(AXVCPU_OPT_EXTERNAL_INTR_EXITS, 2);
+CONST(AXVCPU_HYPERCALL_CPU_DOWN, 0x41580001ULL);
 
 CONST(AXVCPU_STATE_INVALID, 0);
 CONST(AXVCPU_STATE_CREATED, 1);
@@ -319,7 +345,8 @@ CONST(AXVCPU_EXIT_FAIL_ENTRY, 14);
 CONST(AXVCPU_EXIT_SEND_IPI, 15);
 CONST(AXVCPU_EXIT_INTR, 16);
 CONST(AXVCPU_EXIT_INTERNAL_ERROR, 17);
-CONST(AXVCPU_EXIT_NR, 18);
+CONST(AXVCPU_EXIT_IRQ_WINDOW_OPEN, 18);
+CONST(AXVCPU_EXIT_NR, 19);
 /* The stats array must have room for every exit reason. */
 _Static_assert(member_size(struct axvcpu_stats, exits) / sizeof(__u64) >=
        AXVCPU_EXIT_NR, "stats.exits too small");

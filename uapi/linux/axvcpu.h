@@ -102,9 +102,18 @@ struct axvcpu_capability {
 	__u64 reserved[4];
 };
 
+/* Flags of &struct axvcpu_create_vm. */
+/**
+ * AXVCPU_VM_IPI_IN_KERNEL - fixed IPIs a VCPU sends to VCPUs of its own
+ * VM (x86: a write of the x2APIC ICR) are delivered by the kernel as if
+ * AXVCPU_INJECT_INTERRUPT had been called on each target, instead of
+ * exiting as SEND_IPI. INIT and STARTUP still exit (CPU_UP).
+ */
+#define AXVCPU_VM_IPI_IN_KERNEL	(1U << 0)
+
 /**
  * struct axvcpu_create_vm - argument of AXVCPU_CREATE_VM.
- * @flags:    no flags are defined yet; must be zero.
+ * @flags:    AXVCPU_VM_* bits; others must be zero.
  * @reserved: must be zero.
  */
 struct axvcpu_create_vm {
@@ -224,8 +233,9 @@ struct axvcpu_create_vcpu {
 #define AXVCPU_EXIT_SEND_IPI		15
 #define AXVCPU_EXIT_INTR		16  /* RUN returned -EINTR */
 #define AXVCPU_EXIT_INTERNAL_ERROR	17
+#define AXVCPU_EXIT_IRQ_WINDOW_OPEN	18 /* request_interrupt_window met */
 /** AXVCPU_EXIT_NR - one past the last exit reason; sizes stats arrays. */
-#define AXVCPU_EXIT_NR			18
+#define AXVCPU_EXIT_NR			19
 
 /* Bits of &struct axvcpu_run.npf.access. */
 #define AXVCPU_ACCESS_READ	(1U << 0)
@@ -259,8 +269,10 @@ struct axvcpu_create_vcpu {
  * @immediate_exit:   in: when non-zero, RUN applies a pending completion
  *                    and returns -EINTR with exit INTR without entering
  *                    the guest.
- * @request_interrupt_window: in: exit as soon as the guest can take an
- *                    interrupt (used once interrupt injection exists).
+ * @request_interrupt_window: in: when non-zero, RUN returns exit
+ *                    IRQ_WINDOW_OPEN as soon as the guest can take an
+ *                    interrupt (at once when it can already), before
+ *                    injecting any pending interrupt.
  * @pad0:             zero.
  * @exit_reason:      out: AXVCPU_EXIT_*.
  * @if_flag:          out: guest RFLAGS.IF at the exit.
@@ -289,13 +301,19 @@ struct axvcpu_create_vcpu {
  * @external_interrupt: EXTERNAL_INTERRUPT: host @vector.
  * @npf:              NESTED_PAGE_FAULT: @gpa, @access (AXVCPU_ACCESS_*)
  *                    and the hardware @error_code.
- * @cpu_up:           CPU_UP: @target (APIC id), @entry (GPA), @arg.
- * @cpu_down:         CPU_DOWN: @state.
+ * @cpu_up:           CPU_UP: @target (APIC id), @entry (GPA), @arg
+ *                    (x86: the id of the VCPU that sent the STARTUP).
+ * @cpu_down:         CPU_DOWN: @state (x86: RDI of the
+ *                    AXVCPU_HYPERCALL_CPU_DOWN hypercall).
  * @system_down:      SYSTEM_DOWN: @type (AXVCPU_SYSTEM_DOWN_*).
  * @fail_entry:       FAIL_ENTRY: @hardware_reason (e.g. SVM's
  *                    VMEXIT_INVALID as a 64-bit value) and @details.
  * @send_ipi:         SEND_IPI: @target_cpu, @target_aux, @to_all,
- *                    @to_self, @vector.
+ *                    @to_self, @vector. On x86 @target_cpu is the ICR's
+ *                    destination (x2APIC id), @target_aux the ICR's low
+ *                    32 bits (delivery and destination mode), @to_all
+ *                    and @to_self follow the destination shorthand (all
+ *                    including self sets both).
  * @internal:         INTERNAL_ERROR: @suberror (AXVCPU_INTERNAL_*), the
  *                    hardware exit @code, @insn_len bytes of @insn.
  * @padding:          sizes the union to 256 bytes.
@@ -416,7 +434,8 @@ struct axvcpu_run {
  *            VCPU starts at CS = @entry >> 4 (base @entry & ~0xf), IP =
  *            @entry & 0xf; elsewhere RIP = @entry.
  * @mode:     boot mode, one of AXVCPU_MODE_* of the architecture.
- * @flags:    must be zero.
+ * @flags:    AXVCPU_OPT_* bits (the VCPU's options, as
+ *            AXVCPU_SET_OPTIONS sets them later); others must be zero.
  * @page_table_gpa: for AXVCPU_MODE_LONG, the guest physical address of
  *            six free, page-aligned pages of RAM where the kernel writes
  *            an identity map of the first 4 GiB; zero otherwise.
@@ -449,6 +468,68 @@ struct axvcpu_stats {
 	__u64 reserved[13];
 };
 
+/* VCPU options: &struct axvcpu_setup.flags, &struct axvcpu_options.flags. */
+/**
+ * AXVCPU_OPT_HALT_IN_KERNEL - a guest HLT that an interrupt or NMI could
+ * end parks the VCPU in state BLOCKED inside RUN until one is injected
+ * (from any thread), a KICK or a signal; HLT that nothing can end
+ * (interrupts disabled, NMIs blocked) still returns exit HALT. Without
+ * the option every HLT returns exit HALT.
+ */
+#define AXVCPU_OPT_HALT_IN_KERNEL	(1U << 0)
+/**
+ * AXVCPU_OPT_EXTERNAL_INTR_EXITS - a host interrupt that forced the guest
+ * out returns exit EXTERNAL_INTERRUPT (after the host has handled it)
+ * instead of being absorbed in the kernel.
+ */
+#define AXVCPU_OPT_EXTERNAL_INTR_EXITS	(1U << 1)
+
+/**
+ * struct axvcpu_options - argument of AXVCPU_SET_OPTIONS.
+ * @flags:    AXVCPU_OPT_* bits; others must be zero.
+ * @pad:      must be zero.
+ * @reserved: must be zero.
+ */
+struct axvcpu_options {
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[3];
+};
+
+/**
+ * struct axvcpu_interrupt - argument of AXVCPU_INJECT_INTERRUPT.
+ * @vector:   32 .. 255 on x86; others fail with -EINVAL.
+ * @flags:    must be zero.
+ * @reserved: must be zero.
+ *
+ * The interrupt is delivered at an entry where the guest can take it;
+ * until then it is pending. Several vectors may be pending at once and
+ * the highest goes first (as an APIC's IRR). Injecting a vector that is
+ * pending already fails with -EEXIST, so that nothing is merged silently.
+ */
+struct axvcpu_interrupt {
+	__u32 vector;
+	__u32 flags;
+	__u64 reserved[3];
+};
+
+/**
+ * struct axvcpu_exception - argument of AXVCPU_INJECT_EXCEPTION.
+ * @vector:     0 .. 31 on x86 except 2 (NMI: use AXVCPU_INJECT_NMI).
+ * @error_code: pushed when the vector has one (x86: 8, 10-14, 17, 21,
+ *              29, 30), must be zero otherwise.
+ * @flags:      must be zero.
+ * @pad:        must be zero.
+ * @reserved:   must be zero.
+ */
+struct axvcpu_exception {
+	__u32 vector;
+	__u32 error_code;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
 /** AXVCPU_SETUP - CREATED -> FREE: set entry, boot mode, nested paging. */
 #define AXVCPU_SETUP		_IOW(AXVCPU_IO_MAGIC, 0x20, struct axvcpu_setup)
 /** AXVCPU_BIND - FREE -> READY: tie the VCPU to the calling thread. */
@@ -461,10 +542,38 @@ struct axvcpu_stats {
 #define AXVCPU_GET_STATE	_IO(AXVCPU_IO_MAGIC, 0x24)
 /** AXVCPU_GET_STATS - fills &struct axvcpu_stats (one consistent snapshot). */
 #define AXVCPU_GET_STATS	_IOR(AXVCPU_IO_MAGIC, 0x25, struct axvcpu_stats)
+/** AXVCPU_SET_OPTIONS - set the VCPU's AXVCPU_OPT_* options (FREE or READY). */
+#define AXVCPU_SET_OPTIONS	_IOW(AXVCPU_IO_MAGIC, 0x26, struct axvcpu_options)
+/**
+ * AXVCPU_INJECT_INTERRUPT - make an interrupt pending; from any thread of
+ * the VM's process, in any state after SETUP; wakes a BLOCKED VCPU.
+ */
+#define AXVCPU_INJECT_INTERRUPT	_IOW(AXVCPU_IO_MAGIC, 0x27, struct axvcpu_interrupt)
+/**
+ * AXVCPU_INJECT_NMI - make an NMI pending (-EEXIST when one is pending
+ * already); from any thread of the VM's process, in any state after SETUP.
+ */
+#define AXVCPU_INJECT_NMI	_IO(AXVCPU_IO_MAGIC, 0x28)
+/** AXVCPU_INJECT_EXCEPTION - deliver an exception at the next entry. */
+#define AXVCPU_INJECT_EXCEPTION	_IOW(AXVCPU_IO_MAGIC, 0x29, struct axvcpu_exception)
+/**
+ * AXVCPU_KICK - make the VCPU's current RUN (or, when none is in progress,
+ * its next one) return -EINTR with exit INTR; from any thread of the VM's
+ * process.
+ */
+#define AXVCPU_KICK		_IO(AXVCPU_IO_MAGIC, 0x2a)
 
 /* ------------------------------------------------------------------ */
 /* x86-64 (AXVCPU_ARCH_X86_64)                                         */
 /* ------------------------------------------------------------------ */
+
+/**
+ * AXVCPU_HYPERCALL_CPU_DOWN - x86: VMMCALL with this RAX turns the calling
+ * CPU off: exit CPU_DOWN with @state = RDI instead of HYPERCALL. RAX
+ * values 0x41580000 .. 0x4158ffff are the kernel's; any other exits as
+ * HYPERCALL.
+ */
+#define AXVCPU_HYPERCALL_CPU_DOWN	0x41580001ULL
 
 /* Boot modes of &struct axvcpu_setup.mode on x86-64. */
 /** AXVCPU_MODE_REAL - real mode, CS:IP from @entry, other segments 0. */
