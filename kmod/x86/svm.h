@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal header of the AMD SVM backend (svm.c, svm_vcpu.c, svm_exit.c,
- * svm_cpuid.c, svm_emul.c, svm_strio.c, svm_vmrun.S). Nothing outside
- * kmod/x86/svm* includes it.
+ * svm_cpuid.c, svm_apic.c, svm_emul.c, svm_strio.c, svm_vmrun.S). Nothing
+ * outside kmod/x86/svm* includes it.
  */
 #ifndef _AXVCPU_X86_SVM_H
 #define _AXVCPU_X86_SVM_H
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/cpumask.h>
 #include <linux/types.h>
 
@@ -66,6 +67,13 @@ extern struct svm_host svm_host;
 /* svm.c: the backend's operations, listed in backends.c. */
 extern const struct axvcpu_arch_ops svm_arch_ops;
 
+/*
+ * SVM_APIC_IDS - x2APIC destinations whose INIT state a VM keeps: the
+ * 8-bit APIC id space, well above AXVCPU_CAP_MAX_VCPUS, so every VCPU id
+ * (the VCPU's APIC id) fits.
+ */
+#define SVM_APIC_IDS		256
+
 /**
  * struct svm_vm - the backend's VM.
  * @vm:        the core's handle, for axvcpu_vm_fault() and friends.
@@ -75,6 +83,10 @@ extern const struct axvcpu_arch_ops svm_arch_ops;
  *             flushes its ASID before the next VMRUN.
  * @in_guest:  CPUs currently between VMRUN setup and #VMEXIT for this VM,
  *             the ones npt_zap must kick.
+ * @sipi_wait: APIC ids that got an INIT and wait for a STARTUP
+ *             (svm_apic.c); set and cleared atomically by any VCPU.
+ * @nr_ids:    one past the highest VCPU id created in the VM: the ids an
+ *             in-kernel broadcast IPI tries.
  */
 struct svm_vm {
 	struct axvcpu_vm *vm;
@@ -82,6 +94,8 @@ struct svm_vm {
 	u64 ncr3;
 	atomic64_t tlb_gen;
 	cpumask_var_t in_guest;
+	DECLARE_BITMAP(sipi_wait, SVM_APIC_IDS);
+	atomic_t nr_ids;
 };
 
 /**
@@ -199,6 +213,13 @@ struct svm_vcpu {
 	bool ibpb_pending;
 };
 
+/* Result of the in-kernel MSR handlers (svm_exit.c, svm_apic.c). */
+enum svm_msr_result {
+	SVM_MSR_DONE,		/* emulated */
+	SVM_MSR_USER,		/* not the kernel's: exit to user space */
+	SVM_MSR_FAULT,		/* bad value: #GP */
+};
+
 /* svm_vmrun.S */
 /**
  * svm_vmrun() - the world switch: save host VMLOAD state, load the
@@ -238,6 +259,12 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);
 int svm_handle_pending(struct svm_vcpu *v, struct axvcpu_run *run);
 void svm_inject_exception(struct svm_vcpu *v, u8 vector, bool has_error, u32 error);
 void svm_complete_insn(struct svm_vcpu *v, u64 rip);
+
+/* svm_apic.c */
+bool svm_apic_msr(u32 msr);
+enum svm_msr_result svm_apic_rdmsr(struct svm_vcpu *v, u32 msr, u64 *data);
+enum svm_msr_result svm_apic_wrmsr(struct svm_vcpu *v, struct axvcpu_run *run, u32 msr,
+				   u64 data);
 
 /* svm_cpuid.c */
 void svm_cpuid(struct svm_vcpu *v, u64 next);

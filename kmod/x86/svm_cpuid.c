@@ -42,7 +42,9 @@ static u32 svm_xsave_size(u64 xcr0)
  * backend does not manage (XSAVES supervisor state, SEV).
  *
  * The APIC id is &svm_vcpu.apic_id (leaf 1 EBX[31:24], the x2APIC id of
- * leaves 0xB/0x1F, the extended APIC id of leaf 0x8000001E).
+ * leaves 0xB/0x1F, the extended APIC id of leaf 0x8000001E), the VCPU id
+ * the x2APIC ID register reports too; leaf 1 offers the x2APIC, whose
+ * MSRs svm_apic.c answers.
  *
  * Speculation controls are offered only where the kernel honours their
  * MSR (svm_msr_read()/svm_msr_write()): SPEC_CTRL bits in
@@ -68,6 +70,7 @@ static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 	case 1:
 		*b = (*b & 0x00ffffff) | (v->apic_id << 24);	/* initial APIC id */
 		*c &= ~(BIT(3) | BIT(5) | BIT(27));	/* MONITOR, VMX, OSXSAVE */
+		*c |= BIT(21);				/* x2APIC: svm_apic.c */
 		if (!svm_host.xsave)
 			*c &= ~BIT(26);			/* XSAVE */
 		if (save->cr4 & X86_CR4_OSXSAVE)

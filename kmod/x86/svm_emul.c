@@ -38,9 +38,6 @@
 #define SVM_NPF_FINAL_GPA	BIT_ULL(32)	/* the final guest physical address */
 #define SVM_NPF_PAGE_TABLE	BIT_ULL(33)	/* a guest page-table access */
 
-#define SVM_SEG_ATTR_L		(1U << 9)
-#define SVM_SEG_ATTR_DB		(1U << 10)
-
 /* ---- Guest memory and translation ------------------------------------ */
 
 /*

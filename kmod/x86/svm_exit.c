@@ -33,6 +33,11 @@
 
 /* RAX of a VMMCALL refused because it came from CPL > 0 (KVM's value). */
 #define SVM_HYPERCALL_EPERM	((u64)-EPERM)
+/* RAX of a VMMCALL in the kernel's range that the kernel does not know. */
+#define SVM_HYPERCALL_EINVAL	((u64)-EINVAL)
+/* The kernel's hypercall numbers: 0x41580000 .. 0x4158ffff ("AX"). */
+#define SVM_HYPERCALL_KERNEL_BASE	0x41580000ULL
+#define SVM_HYPERCALL_KERNEL_MASK	0xffffULL
 
 /* MSRs the kernel keeps in the VMCB (APM vol. 2 appendix A). */
 #define SVM_MSR_TSC		0x00000010
@@ -52,13 +57,6 @@
 #define SVM_MSR_SPEC_CTRL	0x00000048
 #define SVM_MSR_PRED_CMD	0x00000049
 #define SVM_MSR_TSC_AUX		0xc0000103
-
-/* Result of the in-kernel MSR handlers. */
-enum svm_msr_result {
-	SVM_MSR_DONE,		/* emulated */
-	SVM_MSR_USER,		/* not the kernel's: exit to user space */
-	SVM_MSR_FAULT,		/* bad value: #GP */
-};
 
 /**
  * svm_complete_insn() - the intercepted instruction has completed.
@@ -243,6 +241,8 @@ static enum svm_msr_result svm_msr_read(struct svm_vcpu *v, u32 msr, u64 *data)
 		/* Write-only. */
 		return svm_host.ibpb ? SVM_MSR_FAULT : SVM_MSR_USER;
 	default:
+		if (svm_apic_msr(msr))
+			return svm_apic_rdmsr(v, msr, data);
 		return SVM_MSR_USER;
 	}
 	return SVM_MSR_DONE;
@@ -373,7 +373,11 @@ static int svm_exit_msr(struct svm_vcpu *v, struct axvcpu_run *run)
 	if (wrmsr) {
 		data = (u32)svm_gpr_read(v, SVM_RAX) |
 		       (svm_gpr_read(v, SVM_RDX) << 32);
-		res = svm_msr_write(v, msr, data);
+		/* The x2APIC's ICR may fill @run (SEND_IPI, CPU_UP). */
+		if (svm_apic_msr(msr))
+			res = svm_apic_wrmsr(v, run, msr, data);
+		else
+			res = svm_msr_write(v, msr, data);
 		if (res == SVM_MSR_FAULT) {
 			svm_inject_gp(v);
 			return 0;
@@ -458,14 +462,34 @@ static int svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
  * user space, virtual-8086 mode) never leaves the kernel and returns
  * -EPERM in RAX, as KVM's hypercalls do, so that a guest's processes
  * cannot talk to the VMM behind its kernel's back.
+ *
+ * RAX values in the kernel's range (AXVCPU_HYPERCALL_CPU_DOWN's) are not
+ * HYPERCALL exits: CPU_DOWN is its own exit, and a number of the range
+ * the kernel does not know returns -EINVAL in RAX without an exit, so
+ * that numbers added later never reach a VMM as ordinary hypercalls.
+ * Outside 64-bit mode only EAX counts, the upper half of RAX being
+ * whatever 64-bit code last left there.
  */
 static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run, u64 next)
 {
-	u8 cpl = v->vmcb->save.cpl;
+	struct svm_vmcb_save *save = &v->vmcb->save;
+	u8 cpl = save->cpl;
+	u64 nr = svm_gpr_read(v, SVM_RAX);
 
 	svm_complete_insn(v, next);
 	if (cpl) {
 		svm_gpr_write(v, SVM_RAX, SVM_HYPERCALL_EPERM);
+		return;
+	}
+	if (!(save->efer & X86_EFER_LMA) || !(save->cs.attrib & SVM_SEG_ATTR_L))
+		nr = (u32)nr;
+	if ((nr & ~SVM_HYPERCALL_KERNEL_MASK) == SVM_HYPERCALL_KERNEL_BASE) {
+		if (nr == AXVCPU_HYPERCALL_CPU_DOWN) {
+			run->exit_reason = AXVCPU_EXIT_CPU_DOWN;
+			run->cpu_down.state = svm_gpr_read(v, SVM_RDI);
+		} else {
+			svm_gpr_write(v, SVM_RAX, SVM_HYPERCALL_EINVAL);
+		}
 		return;
 	}
 	run->exit_reason = AXVCPU_EXIT_HYPERCALL;

@@ -33,6 +33,10 @@ struct svm_vmcb_seg {
 	u64 base;
 } __packed;
 
+/* Attribute bits of &struct svm_vmcb_seg the backend tests directly. */
+#define SVM_SEG_ATTR_L		(1U << 9)	/* 64-bit code segment */
+#define SVM_SEG_ATTR_DB		(1U << 10)	/* default operand size 32 */
+
 /**
  * struct svm_vmcb_control - the control area, offsets 0x000-0x3ff.
  * @intercept_cr:  CR0-15 read (bits 0-15) and write (16-31) intercepts.
