@@ -223,7 +223,13 @@ static u64 svm_guest_cr4_mask(void)
 		mask |= BIT_ULL(20);		/* SMEP */
 	if (ebx7 & BIT(20))
 		mask |= BIT_ULL(21);		/* SMAP */
-	if (ecx7 & BIT(3))
+	/*
+	 * PKE only where the host has enabled it and PKRU is XSAVE-managed:
+	 * then the guest's PKRU follows its XSAVE area (svm_fpu_load()) and
+	 * RDPKRU reads it for emulation after an exit.
+	 */
+	if ((ecx7 & BIT(3)) && cpu_feature_enabled(X86_FEATURE_OSPKE) &&
+	    (svm_host.host_xcr0 & XFEATURE_MASK_PKRU))
 		mask |= BIT_ULL(22);		/* PKE */
 	return mask;
 }
@@ -806,8 +812,12 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		set_debugreg(DR6_RESERVED, 6);
 
 	svm_fpu_save(v);
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != host_pkru)
-		wrpkru(host_pkru);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		/* #VMEXIT leaves PKRU alone: this is the guest's, for emulation. */
+		v->pkru = rdpkru();
+		if (v->pkru != host_pkru)
+			wrpkru(host_pkru);
+	}
 
 	if (unlikely(v->vmcb->control.exit_code == VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC))
 		svm_machine_check();

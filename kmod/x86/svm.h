@@ -198,6 +198,7 @@ struct svm_vcpu {
 	u64 spec_ctrl;
 	bool ibpb_pending;
 	u8 host_vector;
+	u32 pkru;
 };
 
 /* svm_vmrun.S */
