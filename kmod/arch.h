@@ -27,6 +27,8 @@ struct axvcpu_vcpu;
  * @npt_levels:  levels of the nested page tables (follows host paging).
  * @nr_asids:    address space ids the hardware offers.
  * @hw_features: AXVCPU_HWF_* bits.
+ * @first_irq_vector: lowest vector AXVCPU_INJECT_INTERRUPT accepts (the
+ *	highest is AXVCPU_MAX_IRQ_VECTORS - 1).
  */
 struct axvcpu_arch_caps {
 	u32 arch;
@@ -36,7 +38,15 @@ struct axvcpu_arch_caps {
 	u32 npt_levels;
 	u32 nr_asids;
 	u64 hw_features;
+	u32 first_irq_vector;
 };
+
+/* Interrupt vectors the core keeps pending bits for: 0 .. this - 1. */
+#define AXVCPU_MAX_IRQ_VECTORS	256
+
+/* Bits of &axvcpu_arch_ops.halt_wake_mask. */
+#define AXVCPU_WAKE_IRQ		(1U << 0)	/* an interrupt ends the halt */
+#define AXVCPU_WAKE_NMI		(1U << 1)	/* an NMI ends the halt */
 
 /* Access bits passed to axvcpu_vm_fault(); the same as the UAPI's. */
 #define AXVCPU_FAULT_READ	AXVCPU_ACCESS_READ
@@ -117,6 +127,11 @@ struct axvcpu_arch_caps {
  *	(-EINVAL instead of a failed world switch).
  * @set_cpuid: replace the CPUID table (@entries already copied into the
  *	kernel, @nent of them, at most AXVCPU_CPUID_MAX_ENTRIES).
+ * @halt_wake_mask: for the HLT the last @run reported (exit HALT), which
+ *	events could end it: AXVCPU_WAKE_IRQ when the guest takes interrupts,
+ *	AXVCPU_WAKE_NMI when it takes NMIs. 0 means nothing can, and RUN
+ *	returns the HALT exit instead of blocking (AXVCPU_OPT_HALT_IN_KERNEL).
+ *	Called by the bound thread with the VCPU lock held.
  */
 struct axvcpu_arch_ops {
 	int (*probe)(struct axvcpu_arch_caps *caps);
@@ -142,6 +157,7 @@ struct axvcpu_arch_ops {
 	int (*set_sregs)(void *arch_vcpu, const struct axvcpu_sregs *sregs);
 	int (*set_cpuid)(void *arch_vcpu, const struct axvcpu_cpuid_entry *entries,
 			 u32 nent);
+	u32 (*halt_wake_mask)(void *arch_vcpu);
 };
 
 /* The backends built for this architecture, NULL-terminated, best first. */
@@ -221,5 +237,82 @@ void *axvcpu_vcpu_data_page(struct axvcpu_vcpu *vcpu);
  * axvcpu_arch_caps() - the capabilities the chosen backend reported.
  */
 const struct axvcpu_arch_caps *axvcpu_arch_caps(void);
+
+/*
+ * Events (kmod/event.c). Interrupts and NMIs are made pending by any
+ * thread; the backend, in @run, looks at what is pending, takes what it
+ * delivers with the _clear functions, and brackets the world switch with
+ * axvcpu_guest_enter() and axvcpu_guest_exit().
+ */
+
+/**
+ * axvcpu_vcpu_options() - the VCPU's AXVCPU_OPT_* options.
+ * @vcpu: the core's VCPU handle.
+ */
+u32 axvcpu_vcpu_options(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_vcpu_irq_highest() - the highest pending interrupt vector.
+ * @vcpu: the core's VCPU handle.
+ *
+ * Return: the vector, or -1 when none is pending.
+ */
+int axvcpu_vcpu_irq_highest(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_vcpu_irq_clear() - @vector is being delivered: no longer pending.
+ * @vcpu:   the core's VCPU handle.
+ * @vector: the vector.
+ */
+void axvcpu_vcpu_irq_clear(struct axvcpu_vcpu *vcpu, unsigned int vector);
+
+/**
+ * axvcpu_vcpu_nmi_pending() - an injected NMI waits for delivery.
+ * @vcpu: the core's VCPU handle.
+ */
+bool axvcpu_vcpu_nmi_pending(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_vcpu_nmi_clear() - the pending NMI is being delivered.
+ * @vcpu: the core's VCPU handle.
+ */
+void axvcpu_vcpu_nmi_clear(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_guest_enter() - called with interrupts off right before the
+ * world switch.
+ * @vcpu: the core's VCPU handle.
+ *
+ * Return: true to enter. False when a kick or a new event arrived since
+ * RUN's loop called @run: do not enter, report exit NOTHING; the core
+ * calls @run again, which looks at the pending events anew.
+ */
+bool axvcpu_guest_enter(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_guest_exit() - called with interrupts still off right after it.
+ * @vcpu: the core's VCPU handle.
+ */
+void axvcpu_guest_exit(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_vm_ipi_in_kernel() - the VM was created with AXVCPU_VM_IPI_IN_KERNEL.
+ * @vm: the VM.
+ */
+bool axvcpu_vm_ipi_in_kernel(struct axvcpu_vm *vm);
+
+/**
+ * axvcpu_vm_inject_interrupt() - make an interrupt pending on another VCPU
+ * of the VM (an IPI delivered in the kernel).
+ * @vm:      the VM.
+ * @vcpu_id: the target's id.
+ * @vector:  the vector.
+ *
+ * A vector pending already merges with it (as in an APIC's IRR). Process
+ * context; may sleep briefly (the VM's VCPU table lock).
+ * Return: 0; -ENOENT when no VCPU @vcpu_id is set up; -EINVAL for a vector
+ * below &axvcpu_arch_caps.first_irq_vector.
+ */
+int axvcpu_vm_inject_interrupt(struct axvcpu_vm *vm, u32 vcpu_id, unsigned int vector);
 
 #endif /* _AXVCPU_ARCH_H */

@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/seqlock.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/axvcpu.h>
 
 #include "arch.h"
@@ -59,11 +60,13 @@ struct axvcpu_mem_region {
  * @mm_gone:      @mm's address space has been torn down (notifier release).
  * @mmu_seq:      bumped at the end of every invalidation (mmu_lock).
  * @mmu_in_progress: invalidations started and not yet ended (mmu_lock).
+ * @flags:        AXVCPU_VM_* flags from CREATE_VM.
  * @arch:         the backend's VM (nested page table root).
  */
 struct axvcpu_vm {
 	struct kref ref;
 	struct mm_struct *mm;
+	u32 flags;
 
 	struct mutex lock;
 	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
@@ -101,6 +104,14 @@ struct axvcpu_vm {
  * @pending_rip:  guest RIP when that exit was returned.
  * @stats:        counters for AXVCPU_GET_STATS.
  * @stats_seq:    makes GET_STATS one snapshot; written under @lock (RUN).
+ * @options:      AXVCPU_OPT_* bits; written under @lock.
+ * @irq_pending:  interrupt vectors injected and not yet delivered (event.c;
+ *                set by any thread, cleared by the backend in RUN).
+ * @nmi_pending:  bit 0: an NMI is injected and not yet delivered.
+ * @requests:     AXVCPU_REQ_* bits for RUN (event.c).
+ * @mode:         AXVCPU_IN_GUEST while the VCPU may be in the guest.
+ * @cpu:          the CPU it last entered the guest on.
+ * @wait:         where a BLOCKED VCPU sleeps.
  */
 struct axvcpu_vcpu {
 	struct axvcpu_vm *vm;
@@ -118,7 +129,22 @@ struct axvcpu_vcpu {
 	u64 pending_rip;
 	struct axvcpu_stats stats;
 	seqcount_mutex_t stats_seq;
+	u32 options;
+	unsigned long irq_pending[BITS_TO_LONGS(AXVCPU_MAX_IRQ_VECTORS)];
+	unsigned long nmi_pending;
+	unsigned long requests;
+	int mode;
+	int cpu;
+	wait_queue_head_t wait;
 };
+
+/* Bits of &axvcpu_vcpu.requests. */
+#define AXVCPU_REQ_KICK		0	/* RUN returns -EINTR */
+#define AXVCPU_REQ_EVENT	1	/* an event was queued: look again */
+
+/* Values of &axvcpu_vcpu.mode. */
+#define AXVCPU_OUTSIDE_GUEST	0
+#define AXVCPU_IN_GUEST		1
 
 /* main.c */
 const struct axvcpu_arch_caps *axvcpu_arch_caps(void);
@@ -143,6 +169,14 @@ void axvcpu_vm_mem_destroy(struct axvcpu_vm *vm);
 
 /* vcpu.c */
 int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *arg);
+
+/* event.c: injection, kicks and the in-kernel halt. */
+long axvcpu_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp);
+long axvcpu_vcpu_inject_nmi(struct axvcpu_vcpu *vcpu);
+long axvcpu_vcpu_kick_ioctl(struct axvcpu_vcpu *vcpu);
+bool axvcpu_vcpu_take_kick(struct axvcpu_vcpu *vcpu);
+void axvcpu_vcpu_events_seen(struct axvcpu_vcpu *vcpu);
+int axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu, u32 mask);
 
 /**
  * axvcpu_zero_check() - true when @len bytes at @p are all zero.

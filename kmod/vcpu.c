@@ -6,8 +6,9 @@
  *
  *            SETUP            BIND              RUN
  * CREATED ──────────▶ FREE ─────────▶ READY ─────────▶ RUNNING ──▶ READY
- *                      ▲                │
- *                      └──── UNBIND ────┘
+ *                      ▲                │                  │ ▲
+ *                      └──── UNBIND ────┘                  ▼ │ event, kick, signal
+ *                                                        BLOCKED (in-kernel HLT)
  *
  * A call in the wrong state fails with -EBADFD and leaves the state as it
  * was (the seed poisoned it to Invalid; a VMM bug should not kill a VCPU).
@@ -18,7 +19,8 @@
  * Each ioctl that reads or changes VCPU state holds vcpu->lock, so RUN
  * excludes GET_REGS and friends for its whole duration. GET_STATE and
  * GET_STATS read without the lock and may see RUNNING; GET_STATS gets a
- * consistent snapshot through vcpu->stats_seq.
+ * consistent snapshot through vcpu->stats_seq. INJECT_INTERRUPT,
+ * INJECT_NMI and KICK take no lock either: they queue and kick (event.c).
  *
  * The run page is user memory that other threads (and processes holding
  * the mapping) may change at any time: the core never decides anything
@@ -43,6 +45,9 @@
 #include <linux/vmalloc.h>
 
 #include "axvcpu_drv.h"
+
+/* Every AXVCPU_OPT_* bit. */
+#define AXVCPU_OPT_ALL	(AXVCPU_OPT_HALT_IN_KERNEL | AXVCPU_OPT_EXTERNAL_INTR_EXITS)
 
 struct axvcpu_vm *axvcpu_vcpu_vm(struct axvcpu_vcpu *vcpu)
 {
@@ -132,6 +137,32 @@ static int axvcpu_handle_work(void)
 #endif
 }
 
+/*
+ * An exit that ends RUN's loop in the kernel: a HLT the in-kernel halt
+ * takes (the VCPU blocks until an event, a kick or a signal), and a host
+ * interrupt that was only the kernel's own kick of this VCPU. Return 0
+ * to go on with the loop with @exit counted as NOTHING, 1 to return it,
+ * -EINTR for a signal.
+ */
+static int axvcpu_exit_in_kernel(struct axvcpu_vcpu *vcpu, u32 reason)
+{
+	u32 mask;
+
+	switch (reason) {
+	case AXVCPU_EXIT_HALT:
+		if (!(vcpu->options & AXVCPU_OPT_HALT_IN_KERNEL))
+			return 1;
+		mask = axvcpu_ops->halt_wake_mask(vcpu->arch);
+		if (!mask)
+			return 1;
+		return axvcpu_vcpu_block(vcpu, mask);
+	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
+		/* The IPI of a kick or an injection: RUN's loop handles it. */
+		return READ_ONCE(vcpu->requests) ? 0 : 1;
+	}
+	return 1;
+}
+
 static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 {
 	struct axvcpu_run *exit = vcpu->exit;
@@ -148,10 +179,15 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 	}
 
 	for (;;) {
+		if (axvcpu_vcpu_take_kick(vcpu)) {
+			ret = -EINTR;
+			break;
+		}
 		ret = axvcpu_handle_work();
 		if (ret)
 			break;
 
+		axvcpu_vcpu_events_seen(vcpu);
 		ret = axvcpu_ops->run(vcpu->arch, exit);
 		/* Kernel memory: read once, checked, used for everything below. */
 		reason = exit->exit_reason;
@@ -160,17 +196,23 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 			WARN_ONCE(1, "axvcpu: backend returned exit reason %u\n", reason);
 			ret = -EIO;
 		}
-		write_seqcount_begin(&vcpu->stats_seq);
-		vcpu->stats.hw_exits++;
-		if (!ret)
-			vcpu->stats.exits[reason]++;
-		write_seqcount_end(&vcpu->stats_seq);
 		if (ret == -EIO) {
 			pr_err_ratelimited("VCPU %u: hardware state lost, VCPU is now invalid\n",
 					   vcpu->id);
 			axvcpu_set_state(vcpu, AXVCPU_STATE_INVALID);
 			return ret;
 		}
+		if (!ret && reason != AXVCPU_EXIT_NOTHING) {
+			ret = axvcpu_exit_in_kernel(vcpu, reason);
+			if (ret <= 0)
+				reason = AXVCPU_EXIT_NOTHING;
+			ret = ret < 0 ? ret : 0;
+		}
+		write_seqcount_begin(&vcpu->stats_seq);
+		vcpu->stats.hw_exits++;
+		if (!ret)
+			vcpu->stats.exits[reason]++;
+		write_seqcount_end(&vcpu->stats_seq);
 		if (ret || reason != AXVCPU_EXIT_NOTHING)
 			break;
 	}
@@ -183,7 +225,7 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 		}
 	}
 out:
-	/* A signal, immediate_exit, or a pin given up for a fatal signal. */
+	/* A signal, a kick, immediate_exit, or a fault given up for a signal. */
 	if (ret == -EINTR)
 		WRITE_ONCE(vcpu->run->exit_reason, AXVCPU_EXIT_INTR);
 	write_seqcount_begin(&vcpu->stats_seq);
@@ -204,14 +246,33 @@ static int axvcpu_vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&setup, argp, sizeof(setup)))
 		return -EFAULT;
-	if (setup.flags || !axvcpu_zero_check(setup.reserved, sizeof(setup.reserved)))
+	if ((setup.flags & ~AXVCPU_OPT_ALL) ||
+	    !axvcpu_zero_check(setup.reserved, sizeof(setup.reserved)))
 		return -EINVAL;
 	if (vcpu->state != AXVCPU_STATE_CREATED)
 		return -EBADFD;
 	ret = axvcpu_ops->setup(vcpu->arch, &setup);
-	if (!ret)
+	if (!ret) {
+		vcpu->options = setup.flags;
 		axvcpu_set_state(vcpu, AXVCPU_STATE_FREE);
+	}
 	return ret;
+}
+
+/* AXVCPU_SET_OPTIONS: between RUNs, once set up. */
+static int axvcpu_vcpu_set_options(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_options opt;
+
+	if (copy_from_user(&opt, argp, sizeof(opt)))
+		return -EFAULT;
+	if ((opt.flags & ~AXVCPU_OPT_ALL) || opt.pad ||
+	    !axvcpu_zero_check(opt.reserved, sizeof(opt.reserved)))
+		return -EINVAL;
+	if (vcpu->state != AXVCPU_STATE_FREE && vcpu->state != AXVCPU_STATE_READY)
+		return -EBADFD;
+	vcpu->options = opt.flags;
+	return 0;
 }
 
 /* Another address space never gets here: axvcpu_vcpu_ioctl() said -EIO. */
@@ -353,6 +414,10 @@ static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
 	case AXVCPU_GET_SREGS:
 	case AXVCPU_SET_SREGS:
 	case AXVCPU_SET_CPUID:
+	case AXVCPU_SET_OPTIONS:
+	case AXVCPU_INJECT_INTERRUPT:
+	case AXVCPU_INJECT_NMI:
+	case AXVCPU_KICK:
 		return true;
 	}
 	return false;
@@ -375,6 +440,12 @@ static long axvcpu_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return READ_ONCE(vcpu->state);
 	case AXVCPU_GET_STATS:
 		return axvcpu_vcpu_get_stats(vcpu, argp);
+	case AXVCPU_INJECT_INTERRUPT:
+		return axvcpu_vcpu_inject_interrupt(vcpu, argp);
+	case AXVCPU_INJECT_NMI:
+		return axvcpu_vcpu_inject_nmi(vcpu);
+	case AXVCPU_KICK:
+		return axvcpu_vcpu_kick_ioctl(vcpu);
 	case AXVCPU_RUN:
 		/*
 		 * Checked before the lock so that a stranger gets -EPERM at
@@ -383,8 +454,8 @@ static long axvcpu_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long
 		if (!axvcpu_is_owner(vcpu)) {
 			u32 state = READ_ONCE(vcpu->state);
 
-			return state == AXVCPU_STATE_READY ||
-			       state == AXVCPU_STATE_RUNNING ? -EPERM : -EBADFD;
+			return state == AXVCPU_STATE_READY || state == AXVCPU_STATE_RUNNING ||
+			       state == AXVCPU_STATE_BLOCKED ? -EPERM : -EBADFD;
 		}
 		break;
 	}
@@ -415,6 +486,9 @@ static long axvcpu_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long
 		break;
 	case AXVCPU_SET_CPUID:
 		ret = axvcpu_vcpu_set_cpuid(vcpu, argp);
+		break;
+	case AXVCPU_SET_OPTIONS:
+		ret = axvcpu_vcpu_set_options(vcpu, argp);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -530,6 +604,7 @@ int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *ar
 	vcpu->id = arg->id;
 	mutex_init(&vcpu->lock);
 	seqcount_mutex_init(&vcpu->stats_seq, &vcpu->lock);
+	init_waitqueue_head(&vcpu->wait);
 	vcpu->state = AXVCPU_STATE_CREATED;
 
 	ret = -ENOMEM;

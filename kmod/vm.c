@@ -208,7 +208,7 @@ static const struct file_operations axvcpu_vm_fops = {
  * axvcpu_vm_create() - AXVCPU_CREATE_VM: a VM with no memory and no VCPUs.
  * @arg: the ioctl argument, already copied in.
  *
- * Return: the new VM fd; -EINVAL for flags or reserved bits; -ENOBUFS
+ * Return: the new VM fd; -EINVAL for unknown flags or reserved bits; -ENOBUFS
  * when AXVCPU_MAX_VMS exist; -EBUSY when another hypervisor holds the
  * hardware; -ENODEV when firmware disabled it on a CPU; -ENOSPC when the
  * kernel has no CPU hotplug state left for the per-CPU enable; -ENOMEM.
@@ -218,7 +218,8 @@ int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
 	struct axvcpu_vm *vm;
 	int ret;
 
-	if (arg->flags || !axvcpu_zero_check(arg->reserved, sizeof(arg->reserved)))
+	if ((arg->flags & ~AXVCPU_VM_IPI_IN_KERNEL) ||
+	    !axvcpu_zero_check(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 	/*
 	 * Take a slot only if one is free: a count raised first and checked
@@ -236,6 +237,7 @@ int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
 	if (!vm)
 		goto err_hw;
 	kref_init(&vm->ref);
+	vm->flags = arg->flags;
 	mutex_init(&vm->lock);
 	axvcpu_vm_mem_init(vm);
 	vm->mm = current->mm;

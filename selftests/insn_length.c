@@ -103,12 +103,58 @@ static void ip_wraps_in_real_mode(void)
 
 /*
  * Bytes at RIP that are not the intercepted instruction give
- * INTERNAL_ERROR. Reaching that needs the bytes to change between the
- * intercept and the kernel's fetch, which one VCPU cannot arrange.
+ * INTERNAL_ERROR with the bytes the kernel found, never a guess. To get
+ * there the guest remaps its own code page without INVLPG and executes a
+ * CPUID straight after: a CPU that still uses its stale translation (QEMU
+ * TCG does: the code was translated from the old page, whose entry it
+ * keeps until the next flush) takes the CPUID intercept, while the
+ * kernel's walk of the guest's tables finds the new page, which holds a
+ * HLT at that offset. A CPU that walked afresh would just run the HLT.
  */
+#define MM_CODE_LIN	0x80000000ULL	/* a 2 MiB page of code the guest remaps */
+#define MM_OLD_GPA	0x01000000ULL	/* behind it first: MOV [RBX], RAX; CPUID */
+#define MM_NEW_GPA	0x01200000ULL	/* then: the same MOV, and a HLT for the CPUID */
+#define MM_OFF		0x100ULL
+#define MM_PDE_2M	0x83ULL		/* present, writable, 2 MiB */
+#define SVM_EXIT_CPUID	0x72
+
+static void guest_remap_and_cpuid(void)
+{
+	uint64_t pde = GUEST_PT_GPA + 0x2000 + (MM_CODE_LIN >> 21) * 8;
+
+	/* Through the old mapping once, so that it is in use. */
+	asm volatile("jmp *%0" : : "r"(MM_CODE_LIN + MM_OFF), "a"(MM_NEW_GPA | MM_PDE_2M),
+		     "b"(pde) : "memory");
+}
+
 static void mismatch_is_internal_error(void)
 {
-	test_skip("no deterministic way to change the bytes at RIP between an intercept and the fetch");
+	static const uint8_t old_code[] = { 0x48, 0x89, 0x03, 0x0f, 0xa2, 0xf4 };
+	static const uint8_t new_code[] = { 0x48, 0x89, 0x03, 0xf4, 0xf4, 0xf4 };
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_remap_and_cpuid);
+	uint64_t *pd = addr_gpa2hva(vm, GUEST_PT_GPA + 0x2000);
+	struct axvcpu_run *run = vcpu->run;
+
+	pd[MM_CODE_LIN >> 21] = MM_OLD_GPA | MM_PDE_2M;
+	memcpy(addr_gpa2hva(vm, MM_OLD_GPA + MM_OFF), old_code, sizeof(old_code));
+	memcpy(addr_gpa2hva(vm, MM_NEW_GPA + MM_OFF), new_code, sizeof(new_code));
+
+	TEST_ASSERT_EQ(vcpu_run(vcpu), 0);
+	if (run->exit_reason == AXVCPU_EXIT_HALT) {
+		TEST_ASSERT_EQ(run->rip, MM_CODE_LIN + MM_OFF + 4);
+		vm_free(vm);
+		test_skip("the CPU fetched the remapped page afresh: no stale code to intercept");
+		return;
+	}
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
+	TEST_ASSERT_EQ(run->internal.suberror, AXVCPU_INTERNAL_EMULATION);
+	TEST_ASSERT_EQ(run->internal.code, SVM_EXIT_CPUID);
+	TEST_ASSERT_GE(run->internal.insn_len, 1);
+	TEST_ASSERT_EQ(run->internal.insn[0], 0xf4);
+	/* RIP stays on the instruction the hardware intercepted. */
+	TEST_ASSERT_EQ(run->rip, MM_CODE_LIN + MM_OFF + 3);
+	vm_free(vm);
 }
 
 static const struct test_case cases[] = {

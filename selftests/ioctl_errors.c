@@ -188,7 +188,7 @@ static void other_process_gets_eio(void)
 
 static void create_vm_flags_are_einval(void)
 {
-	static const uint32_t flags[] = { 1, 2, 0x80000000u, UINT32_MAX };
+	static const uint32_t flags[] = { 2, 4, 0x80000000u, UINT32_MAX };
 	struct axvcpu_create_vm c;
 	unsigned int i;
 	int sys_fd = test_open_dev();

@@ -493,6 +493,75 @@ static void guest_pf_is_injected(void)
 	vm_free(vm);
 }
 
+/* ---- protection keys apply to the operands the kernel translates ------ */
+
+#define PK_LIN		0x80000000ULL	/* a user 2 MiB page with key 1 */
+#define PK_RAM_GPA	0x01400000ULL
+#define PK_KEY		1ULL
+#define PF_EC_PK	(1ULL << 5)
+
+static inline void guest_wrpkru(uint32_t pkru)
+{
+	asm volatile(".byte 0x0f, 0x01, 0xef" : : "a"(pkru), "c"(0), "d"(0) : "memory");
+}
+
+static void guest_pkey(void)
+{
+	uint64_t rsi = MMIO_GPA + 0x20, rdi = PK_LIN + 0x10, cr4;
+
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 | (1ULL << 22)) : "memory");	/* PKE */
+	/*
+	 * Key 1 write-disabled: MOVSB from MMIO into it. The CPU's read
+	 * faults in the nested tables first; the kernel's walk of the
+	 * destination must see the key and inject #PF (PK) before any read.
+	 */
+	guest_wrpkru(1U << (2 * PK_KEY + 1));
+	asm volatile("lea 1f(%%rip), %%rax; mov %%rax, %0; movsb; 1:"
+		     : "=m"(pf_resume), "+S"(rsi), "+D"(rdi) : : "rax", "memory");
+	GUEST_ASSERT_EQ(pf_count, 1);
+	GUEST_ASSERT_EQ(pf_cr2, PK_LIN + 0x10);
+	GUEST_ASSERT_EQ(pf_error & (PF_EC_PK | 3), PF_EC_PK | 3);	/* PK, write, present */
+	GUEST_ASSERT_EQ(rdi, PK_LIN + 0x10);
+	GUEST_SYNC(1);
+	/* Access allowed again: the same MOVSB moves one byte from the device. */
+	guest_wrpkru(0);
+	asm volatile("movsb" : "+S"(rsi), "+D"(rdi) : : "memory");
+	GUEST_ASSERT_EQ(pf_count, 1);
+	GUEST_ASSERT_EQ(rdi, PK_LIN + 0x11);
+	GUEST_SYNC(2);
+}
+
+static void protection_key_blocks_emulated_write(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm;
+	uint64_t *pd;
+	uint8_t *dst;
+
+	if (!cpuinfo_has_flag("pku") || !cpuinfo_has_flag("ospke")) {
+		test_skip("this CPU model has no protection keys");
+		return;
+	}
+	vm = mmio_vm(&vcpu, guest_pkey);
+	vm_enable_user_mode(vm);
+	pd = addr_gpa2hva(vm, GUEST_PT_GPA + 0x2000);
+	pd[PK_LIN >> 21] = PK_RAM_GPA | 0x87 | (PK_KEY << 59);	/* P RW US PS, key 1 */
+	dst = addr_gpa2hva(vm, PK_RAM_GPA + 0x10);
+	*dst = 0xee;
+	vm_install_exception_handler(vm, 14, pf_handler);
+	mmio_echo_expect_sync(&dev, vcpu, 1);
+	TEST_ASSERT_EQ(dev.n, 0);
+	TEST_ASSERT_EQ(*dst, 0xee);
+	mmio_echo_expect_sync(&dev, vcpu, 2);
+	TEST_ASSERT_EQ(dev.n, 1);
+	TEST_ASSERT_EQ(dev.log[0].write, false);
+	TEST_ASSERT_EQ(dev.log[0].gpa, MMIO_GPA + 0x20);
+	TEST_ASSERT_EQ(*dst, (uint8_t)dev.log[0].data);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
 /* ---- a stale guest TLB entry that still points at MMIO ----------------- */
 
 #define STALE_LIN	0x80000000ULL	/* a 2 MiB page the test remaps */
@@ -582,6 +651,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(guest_pf_is_injected),
 	TEST_CASE(event_delivery_is_not_emulated),
 	TEST_CASE(stale_tlb_entry_makes_progress),
+	TEST_CASE(protection_key_blocks_emulated_write),
 };
 
 int main(void)

@@ -86,7 +86,7 @@ static void svme_follows_last_vm(void)
 
 static void refused_create_leaves_svme_clear(void)
 {
-	struct axvcpu_create_vm bad = { .flags = 1 };
+	struct axvcpu_create_vm bad = { .flags = 0x80000000u };
 	int sys_fd = test_open_dev();
 
 	TEST_ASSERT_ERRNO(test_ioctl(sys_fd, AXVCPU_CREATE_VM, &bad), -EINVAL);

@@ -146,7 +146,9 @@ static void setup_errors(void)
 	s.mode = 99;
 	EXPECT_SETUP(-EINVAL);
 	s.mode = AXVCPU_MODE_REAL;
-	s.flags = 1;
+	s.flags = 1U << 2;		/* the first bit no AXVCPU_OPT_* uses */
+	EXPECT_SETUP(-EINVAL);
+	s.flags = 0x80000000U;
 	EXPECT_SETUP(-EINVAL);
 	s.flags = 0;
 	for (i = 0; i < ARRAY_SIZE(s.reserved); i++) {

@@ -44,7 +44,7 @@ static void full_cycle(void)
 {
 	struct guest_vm *vm = vm_create(GUEST_RAM_SIZE);
 	struct guest_vcpu *vcpu = vm_vcpu_create(vm, 0);
-	struct axvcpu_setup bad = { .mode = AXVCPU_MODE_REAL, .flags = 1 };
+	struct axvcpu_setup bad = { .mode = AXVCPU_MODE_REAL, .flags = 0x80000000U };
 	struct axvcpu_vcpu_handle *h = &vcpu->h;
 
 	TEST_ASSERT_EQ(vcpu_state(vcpu), AXVCPU_STATE_CREATED);

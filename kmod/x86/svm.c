@@ -18,6 +18,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <asm/apic.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
@@ -222,7 +223,13 @@ static u64 svm_guest_cr4_mask(void)
 		mask |= BIT_ULL(20);		/* SMEP */
 	if (ebx7 & BIT(20))
 		mask |= BIT_ULL(21);		/* SMAP */
-	if (ecx7 & BIT(3))
+	/*
+	 * PKE only where the host has enabled it and PKRU is XSAVE-managed:
+	 * then the guest's PKRU follows its XSAVE area (svm_fpu_load()) and
+	 * RDPKRU reads it for emulation after an exit.
+	 */
+	if ((ecx7 & BIT(3)) && cpu_feature_enabled(X86_FEATURE_OSPKE) &&
+	    (svm_host.host_xcr0 & XFEATURE_MASK_PKRU))
 		mask |= BIT_ULL(22);		/* PKE */
 	return mask;
 }
@@ -318,6 +325,8 @@ static int svm_probe(struct axvcpu_arch_caps *caps)
 	strscpy(caps->name, "svm", sizeof(caps->name));
 	caps->npt_levels = pgtable_l5_enabled() ? 5 : 4;
 	caps->nr_asids = ebx;
+	/* 0-31 are exceptions (AXVCPU_INJECT_EXCEPTION), 32-255 interrupts. */
+	caps->first_irq_vector = 32;
 	caps->hw_features = 0;
 	if (edx & CPUID_SVM_EDX_NRIPS)
 		caps->hw_features |= AXVCPU_HWF_SVM_NRIPS;
@@ -663,6 +672,26 @@ void svm_forget_vmcb(struct svm_vmcb *vmcb)
 		cmpxchg(&per_cpu_ptr(&svm_cpu, cpu)->last_vmcb, vmcb, NULL);
 }
 
+/*
+ * The vector of the host interrupt that made the guest exit, read before
+ * the host takes it: the highest request pending in the local APIC
+ * (0 when none is, e.g. when it was an NMI's or an SMI's doing).
+ * Interrupts are off.
+ */
+static u8 svm_pending_host_vector(void)
+{
+	int i;
+
+	/* The IRR is eight 32-bit registers, 16 bytes apart (SDM 11.8.4). */
+	for (i = 7; i >= 0; i--) {
+		u32 irr = apic_read(APIC_IRR + i * 0x10);
+
+		if (irr)
+			return i * 32 + fls(irr) - 1;
+	}
+	return 0;
+}
+
 /* DR7 L0-L3/G0-G3: any breakpoint enabled. */
 #define SVM_DR7_ENABLES		0xffULL
 
@@ -713,6 +742,17 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		kernel_fpu_end();
 		return -EBUSY;
 	}
+	/*
+	 * From here to the world switch interrupts stay off: a kick that
+	 * comes after this check waits as a pending interrupt and makes the
+	 * guest exit at once.
+	 */
+	if (unlikely(!axvcpu_guest_enter(v->vcpu))) {
+		local_irq_enable();
+		kernel_fpu_end();
+		run->exit_reason = AXVCPU_EXIT_NOTHING;
+		return 0;
+	}
 
 	/* Another VCPU's branch predictions must not steer this one. */
 	if (sd->last_vmcb != v->vmcb) {
@@ -754,6 +794,7 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		svm_dr_load(v);
 
 	svm_world_switch(v, sd);
+	axvcpu_guest_exit(v->vcpu);
 
 	cpumask_clear_cpu(cpu, sv->in_guest);
 	svm_asid_vmrun_done(v, sd);
@@ -771,11 +812,18 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		set_debugreg(DR6_RESERVED, 6);
 
 	svm_fpu_save(v);
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != host_pkru)
-		wrpkru(host_pkru);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		/* #VMEXIT leaves PKRU alone: this is the guest's, for emulation. */
+		v->pkru = rdpkru();
+		if (v->pkru != host_pkru)
+			wrpkru(host_pkru);
+	}
 
 	if (unlikely(v->vmcb->control.exit_code == VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC))
 		svm_machine_check();
+	if (v->vmcb->control.exit_code == VMCB_EXIT_INTR &&
+	    (axvcpu_vcpu_options(v->vcpu) & AXVCPU_OPT_EXTERNAL_INTR_EXITS))
+		v->host_vector = svm_pending_host_vector();
 
 	local_irq_enable();
 	kernel_fpu_end();
@@ -805,4 +853,5 @@ const struct axvcpu_arch_ops svm_arch_ops = {
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
 	.set_cpuid		= svm_set_cpuid,
+	.halt_wake_mask		= svm_halt_wake_mask,
 };

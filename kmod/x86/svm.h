@@ -211,6 +211,8 @@ struct svm_vcpu {
 	u32 tsc_aux;
 	u64 spec_ctrl;
 	bool ibpb_pending;
+	u8 host_vector;
+	u32 pkru;
 };
 
 /* Result of the in-kernel MSR handlers (svm_exit.c, svm_apic.c). */
@@ -257,6 +259,7 @@ void svm_forget_vmcb(struct svm_vmcb *vmcb);
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);
 int svm_handle_pending(struct svm_vcpu *v, struct axvcpu_run *run);
+u32 svm_halt_wake_mask(void *arch_vcpu);
 void svm_inject_exception(struct svm_vcpu *v, u8 vector, bool has_error, u32 error);
 void svm_complete_insn(struct svm_vcpu *v, u64 rip);
 

@@ -80,6 +80,8 @@ static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 	case 7:
 		if (idx == 0) {
 			*c &= ~(BIT(4) | BIT(5));	/* OSPKE, WAITPKG */
+			if (!(svm_host.limits.cr4_mask & SVM_CR4_PKE))
+				*c &= ~BIT(3);		/* PKU */
 			if (save->cr4 & SVM_CR4_PKE)
 				*c |= BIT(4);
 			/* FLUSH_L1D, ARCH_CAPABILITIES, CORE_CAPABILITIES */

@@ -102,8 +102,8 @@ void svm_emul_init(struct svm_emul_ctx *ctx, struct svm_vcpu *v, struct axvcpu_r
 	ctx->mmu.efer = save->efer;
 	ctx->mmu.rflags = save->rflags;
 	ctx->mmu.cpl = save->cpl;
-	/* Guest PKRU is not tracked yet: every key allows (see api.rst). */
-	ctx->mmu.pkru = 0;
+	/* Read after the exit (svm_run()); only used with guest CR4.PKE. */
+	ctx->mmu.pkru = v->pkru;
 	ctx->mmu.maxphyaddr = svm_host.limits.maxphyaddr;
 	ctx->ops.read = svm_emul_walk_read;
 	ctx->ops.write = svm_emul_walk_write;

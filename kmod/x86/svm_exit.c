@@ -595,6 +595,12 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 
 	switch (code) {
 	case VMCB_EXIT_INTR:
+		/* Already taken by the host; shown only to a VMM that asked. */
+		if (axvcpu_vcpu_options(v->vcpu) & AXVCPU_OPT_EXTERNAL_INTR_EXITS) {
+			run->exit_reason = AXVCPU_EXIT_EXTERNAL_INTERRUPT;
+			run->external_interrupt.vector = v->host_vector;
+		}
+		break;
 	case VMCB_EXIT_NMI:
 	case VMCB_EXIT_SMI:
 	case VMCB_EXIT_INIT:
@@ -725,6 +731,24 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	svm_fill_common(v, run);
 	/* 1 from svm_next_rip(): @run or an injected fault says it all. */
 	return ret > 0 ? 0 : ret;
+}
+
+/**
+ * svm_halt_wake_mask() - &axvcpu_arch_ops.halt_wake_mask: what could end
+ * the HLT just reported.
+ * @arch_vcpu: the VCPU.
+ *
+ * Return: AXVCPU_WAKE_IRQ when guest RFLAGS.IF is set; AXVCPU_WAKE_NMI,
+ * since the guest takes an NMI whenever it is not handling one.
+ */
+u32 svm_halt_wake_mask(void *arch_vcpu)
+{
+	struct svm_vcpu *v = arch_vcpu;
+	u32 mask = AXVCPU_WAKE_NMI;
+
+	if (v->vmcb->save.rflags & X86_RFLAGS_IF)
+		mask |= AXVCPU_WAKE_IRQ;
+	return mask;
 }
 
 /**

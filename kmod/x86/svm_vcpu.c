@@ -492,7 +492,7 @@ int svm_setup(void *arch_vcpu, const struct axvcpu_setup *setup)
 	int ret;
 
 	if (setup->mode == AXVCPU_MODE_CUSTOM) {
-		if (setup->flags || setup->page_table_gpa ||
+		if (setup->page_table_gpa ||
 		    memchr_inv(setup->reserved, 0, sizeof(setup->reserved)))
 			return -EINVAL;
 		v->vmcb->save.rip = setup->entry;

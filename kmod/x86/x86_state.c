@@ -80,8 +80,7 @@ static int boot_setup_check(const struct axvcpu_setup *setup)
 {
 	size_t i;
 
-	if (setup->flags)
-		return -EINVAL;
+	/* setup->flags are the VCPU's options: the core's, not the boot state's. */
 	for (i = 0; i < STATE_ARRAY_SIZE(setup->reserved); i++)
 		if (setup->reserved[i])
 			return -EINVAL;
