@@ -108,6 +108,54 @@ static void svm_apic_init_sipi(struct svm_vcpu *v, struct axvcpu_run *run, u64 i
 	run->cpu_up.arg = v->apic_id;
 }
 
+/* Whether the x2APIC logical destination @dest names APIC id @id. */
+static bool svm_apic_logical_match(u32 dest, u32 id)
+{
+	/*
+	 * In x2APIC mode the logical id follows from the APIC id: cluster
+	 * id >> 4 in bits 31:16, bit id & 15 of the 16-bit mask below.
+	 */
+	return (dest >> 16) == (id >> 4) && (dest & BIT(id & 15));
+}
+
+/*
+ * A fixed IPI delivered by the kernel (AXVCPU_VM_IPI_IN_KERNEL): made
+ * pending on each target as AXVCPU_INJECT_INTERRUPT would. The shorthands
+ * and the broadcast destination try every VCPU id the VM has had (a gap
+ * or a closed VCPU is skipped); a physical destination names one VCPU; a
+ * logical one every VCPU whose derived logical id it matches. What
+ * reaches no VCPU (no such id, a VCPU not set up yet) and a vector the
+ * kernel does not inject (below 32) are dropped, as an APIC drops an IPI
+ * nobody accepts: the sender sees no exit either way.
+ */
+static void svm_apic_deliver(struct svm_vcpu *v, u64 icr, unsigned int shorthand, u32 dest)
+{
+	struct axvcpu_vm *vm = axvcpu_vcpu_vm(v->vcpu);
+	unsigned int vector = icr & SVM_ICR_VECTOR;
+	u32 self = v->apic_id, nr = atomic_read(&v->svm_vm->nr_ids), id;
+	bool logical = icr & SVM_ICR_DEST_LOGICAL;
+
+	switch (shorthand) {
+	case SVM_ICR_SH_SELF:
+		axvcpu_vm_inject_interrupt(vm, self, vector);
+		return;
+	case SVM_ICR_SH_NONE:
+		if (dest == U32_MAX)
+			break;		/* broadcast: all including self */
+		if (!logical) {
+			axvcpu_vm_inject_interrupt(vm, dest, vector);
+			return;
+		}
+		for (id = 0; id < nr; id++)
+			if (svm_apic_logical_match(dest, id))
+				axvcpu_vm_inject_interrupt(vm, id, vector);
+		return;
+	}
+	for (id = 0; id < nr; id++)
+		if (id != self || shorthand != SVM_ICR_SH_OTHERS)
+			axvcpu_vm_inject_interrupt(vm, id, vector);
+}
+
 /**
  * svm_apic_wrmsr() - WRMSR of an x2APIC register.
  * @v:    the VCPU.
@@ -115,7 +163,8 @@ static void svm_apic_init_sipi(struct svm_vcpu *v, struct axvcpu_run *run, u64 i
  * @msr:  MSR index, svm_apic_msr() true.
  * @data: EDX:EAX.
  *
- * ICR writes: a fixed interrupt exits SEND_IPI; INIT and STARTUP to a
+ * ICR writes: a fixed interrupt exits SEND_IPI, or is delivered here in
+ * a VM created with AXVCPU_VM_IPI_IN_KERNEL; INIT and STARTUP to a
  * physical destination become CPU_UP as svm_apic_init_sipi() says (or
  * nothing). Every other ICR write (lowest priority, SMI, NMI, the
  * reserved delivery modes, INIT and STARTUP through a shorthand or a
@@ -145,6 +194,10 @@ enum svm_msr_result svm_apic_wrmsr(struct svm_vcpu *v, struct axvcpu_run *run, u
 
 	switch (mode) {
 	case SVM_ICR_DM_FIXED:
+		if (axvcpu_vm_ipi_in_kernel(axvcpu_vcpu_vm(v->vcpu))) {
+			svm_apic_deliver(v, data, shorthand, dest);
+			return SVM_MSR_DONE;
+		}
 		run->exit_reason = AXVCPU_EXIT_SEND_IPI;
 		run->send_ipi.target_cpu = dest;
 		run->send_ipi.target_aux = (u32)data;

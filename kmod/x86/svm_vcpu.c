@@ -417,8 +417,10 @@ static void svm_vmcb_init(struct svm_vcpu *v)
  */
 void *svm_vcpu_create(struct axvcpu_vcpu *vcpu, void *arch_vm)
 {
+	struct svm_vm *sv = arch_vm;
 	struct svm_vcpu *v;
 	struct page *page;
+	int nr;
 
 	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
 	if (!v)
@@ -444,6 +446,10 @@ void *svm_vcpu_create(struct axvcpu_vcpu *vcpu, void *arch_vm)
 
 	svm_vmcb_init(v);
 	svm_vcpu_reset(v);
+	/* In-kernel broadcast IPIs try the ids below the highest one seen. */
+	nr = atomic_read(&sv->nr_ids);
+	while (nr <= v->apic_id && !atomic_try_cmpxchg(&sv->nr_ids, &nr, v->apic_id + 1))
+		;
 	return v;
 
 err_vmcb:
