@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * smp_ipi: IPIs between VCPUs of one VM, each VCPU in its own thread and
+ * parked in the kernel by HLT (AXVCPU_OPT_HALT_IN_KERNEL) until an
+ * interrupt wakes it.
+ *
+ *  - two VCPUs ping-pong 10 000 IPIs written to the x2APIC ICR, which the
+ *    VMM forwards from each SEND_IPI exit as AXVCPU_INJECT_INTERRUPT;
+ *  - the same, delivered by the kernel (AXVCPU_VM_IPI_IN_KERNEL): no exit;
+ *  - in-kernel delivery by shorthand (self, all, all but self) and by
+ *    physical, logical and broadcast destination, an unknown destination
+ *    dropped; every count exact.
+ *
+ * Guest interrupts need the kernel's event injection; the test installs
+ * its own IDT gate for its vector (the framework's IDT covers 0-31).
+ */
+#include <pthread.h>
+
+#include "guest.h"
+
+#define X2APIC_ICR		0x830
+#define ICR_LOGICAL		(1ULL << 11)
+#define ICR_SH_SELF		(1ULL << 18)
+#define ICR_SH_ALL		(2ULL << 18)
+#define ICR_SH_OTHERS		(3ULL << 18)
+#define ICR_DEST(id)		((uint64_t)(id) << 32)
+
+#define IPI_VECTOR		0x40
+/* Ping-pong: 5 000 each way. */
+#define IPI_TOTAL		10000
+#define ROUNDS			(IPI_TOTAL / 2)
+
+/* Interrupts each VCPU took, by VCPU id (counted by ipi_stub). */
+static volatile uint64_t ipi_counts[GUEST_MAX_VCPUS];
+/* Set by the sender of the shorthand case: the receivers may finish. */
+static volatile uint64_t receivers_stop;
+
+/*
+ * The interrupt handler: one more for the VCPU whose TSS is loaded (the
+ * framework gives VCPU N selector GUEST_SEL_TSS(N) = 0x20 + 16 N). No
+ * EOI: the kernel models no APIC state, an injected interrupt is done
+ * once delivered.
+ */
+asm(".pushsection .text\n"
+    ".globl ipi_stub\n"
+    "ipi_stub:\n"
+    "	pushq %rax\n"
+    "	xorl %eax, %eax\n"
+    "	str %ax\n"
+    "	subl $0x20, %eax\n"
+    "	shrl $4, %eax\n"
+    "	lock incq ipi_counts(,%rax,8)\n"
+    "	popq %rax\n"
+    "	iretq\n"
+    ".popsection\n");
+extern const char ipi_stub[];
+
+static void guest_send(uint64_t icr)
+{
+	guest_wrmsr(X2APIC_ICR, icr | IPI_VECTOR);
+}
+
+/* Sleep in HLT, interrupts on, until VCPU @id has taken @n interrupts. */
+static void guest_wait_count(uint64_t id, uint64_t n)
+{
+	asm volatile("cli");
+	while (ipi_counts[id] < n)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	asm volatile("sti");
+}
+
+static void guest_ping(void)
+{
+	uint64_t i;
+
+	for (i = 1; i <= ROUNDS; i++) {
+		guest_send(ICR_DEST(1));
+		guest_wait_count(0, i);
+	}
+	GUEST_ASSERT_EQ(ipi_counts[0], ROUNDS);
+}
+
+static void guest_pong(void)
+{
+	uint64_t i;
+
+	for (i = 1; i <= ROUNDS; i++) {
+		guest_wait_count(1, i);
+		guest_send(ICR_DEST(0));
+	}
+	GUEST_ASSERT_EQ(ipi_counts[1], ROUNDS);
+}
+
+/* ---- host ------------------------------------------------------------- */
+
+/* The framework VM, its VM fd replaced by one created with @flags. */
+static struct guest_vm *vm_create_flags(uint32_t flags)
+{
+	struct guest_vm *vm = vm_create(GUEST_RAM_SIZE);
+	struct axvcpu_create_vm args = { .flags = flags };
+
+	vm_close_fd(vm);
+	vm->vm.fd = TEST_ASSERT_OK(test_ioctl(vm->sys.fd, AXVCPU_CREATE_VM, &args));
+	TEST_ASSERT_OK(vm_set_memory(vm, 0, 0, 0, vm->ram_size, vm->ram));
+	return vm;
+}
+
+/* The IDT gate of IPI_VECTOR (IST1, as the framework's) and its limit. */
+static void vm_install_ipi_gate(struct guest_vm *vm)
+{
+	uint64_t *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
+	uint64_t off = (uint64_t)(uintptr_t)ipi_stub;
+
+	idt[2 * IPI_VECTOR] = (off & 0xffff) | ((uint64_t)GUEST_SEL_CODE64 << 16) |
+			      (1ULL << 32) | (0x8eULL << 40) | ((off >> 16) & 0xffff) << 48;
+	idt[2 * IPI_VECTOR + 1] = off >> 32;
+}
+
+/* A VCPU at @code with the whole IDT and the in-kernel halt. */
+static struct guest_vcpu *vcpu_add_ipi(struct guest_vm *vm, uint32_t id, guest_code_t code)
+{
+	struct guest_vcpu *vcpu = vm_vcpu_add(vm, id, code);
+	struct axvcpu_options opt = { .flags = AXVCPU_OPT_HALT_IN_KERNEL };
+	struct axvcpu_sregs s;
+
+	vcpu_sregs_get(vcpu, &s);
+	s.idt.limit = 256 * 16 - 1;
+	vcpu_sregs_set(vcpu, &s);
+	TEST_ASSERT_OK(test_ioctl(vcpu->h.fd, AXVCPU_SET_OPTIONS, &opt));
+	return vcpu;
+}
+
+struct runner {
+	struct guest_vcpu *vcpu;
+	struct guest_vcpu *peer;	/* forwarded IPIs go there */
+	uint64_t send_ipi_exits;
+};
+
+/*
+ * Run until GUEST_DONE. A SEND_IPI exit (only without the in-kernel
+ * path) must name the peer, and is forwarded to it as INJECT_INTERRUPT.
+ */
+static void *runner_fn(void *arg)
+{
+	struct runner *r = arg;
+	struct guest_vcpu *vcpu = r->vcpu;
+	struct axvcpu_run *run = vcpu->run;
+	struct axvcpu_interrupt irq = { .vector = IPI_VECTOR };
+	struct ucall uc;
+
+	vcpu_bind(vcpu);
+	for (;;) {
+		TEST_ASSERT_OK(vcpu_run(vcpu));
+		if (run->exit_reason != AXVCPU_EXIT_SEND_IPI) {
+			/* Anything but a ucall fails here, naming the exit. */
+			if (get_ucall(vcpu, &uc) == UCALL_NONE)
+				vcpu_assert_exit(vcpu, AXVCPU_EXIT_SEND_IPI);
+			ucall_check(__FILE__, __LINE__, &uc, UCALL_DONE);
+			return NULL;
+		}
+		TEST_ASSERT(r->peer, "SEND_IPI exit from VCPU %u", vcpu->id);
+		TEST_ASSERT_EQ(run->send_ipi.target_cpu, r->peer->id);
+		TEST_ASSERT_EQ(run->send_ipi.to_all, 0);
+		TEST_ASSERT_EQ(run->send_ipi.to_self, 0);
+		TEST_ASSERT_EQ(run->send_ipi.vector, IPI_VECTOR);
+		TEST_ASSERT_OK(test_ioctl(r->peer->h.fd, AXVCPU_INJECT_INTERRUPT, &irq));
+		r->send_ipi_exits++;
+	}
+}
+
+static void run_all(struct runner *r, unsigned int n)
+{
+	pthread_t threads[GUEST_MAX_VCPUS];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		TEST_ASSERT_EQ(pthread_create(&threads[i], NULL, runner_fn, &r[i]), 0);
+	for (i = 0; i < n; i++)
+		TEST_ASSERT_EQ(pthread_join(threads[i], NULL), 0);
+}
+
+static void ping_pong(bool in_kernel)
+{
+	struct guest_vm *vm = vm_create_flags(in_kernel ? AXVCPU_VM_IPI_IN_KERNEL : 0);
+	struct runner r[2];
+	unsigned int i;
+
+	vm_install_ipi_gate(vm);
+	r[0] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 0, guest_ping) };
+	r[1] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 1, guest_pong) };
+	if (!in_kernel) {
+		r[0].peer = r[1].vcpu;
+		r[1].peer = r[0].vcpu;
+	}
+	run_all(r, 2);
+
+	sync_global_from_guest(vm, ipi_counts);
+	for (i = 0; i < 2; i++) {
+		struct axvcpu_stats st;
+
+		TEST_ASSERT_EQ(ipi_counts[i], ROUNDS);
+		TEST_ASSERT_EQ(r[i].send_ipi_exits, in_kernel ? 0 : ROUNDS);
+		vcpu_stats_get(r[i].vcpu, &st);
+		TEST_ASSERT_EQ(st.exits[AXVCPU_EXIT_SEND_IPI], in_kernel ? 0 : ROUNDS);
+		TEST_ASSERT_EQ(st.exits[AXVCPU_EXIT_HALT], 0);
+	}
+	vm_free(vm);
+}
+
+static void ping_pong_forwarded(void)
+{
+	ping_pong(false);
+}
+
+static void ping_pong_in_kernel(void)
+{
+	ping_pong(true);
+}
+
+/* ---- in-kernel destinations ------------------------------------------- */
+
+/* Wait (spinning, the sender's own IPIs arrive at its next entry) for counts. */
+static void guest_expect_counts(uint64_t c0, uint64_t c1, uint64_t c2)
+{
+	while (ipi_counts[0] != c0 || ipi_counts[1] != c1 || ipi_counts[2] != c2) {
+		GUEST_ASSERT(ipi_counts[0] <= c0 && ipi_counts[1] <= c1 && ipi_counts[2] <= c2);
+		asm volatile("pause");
+	}
+}
+
+static void guest_sender(void)
+{
+	asm volatile("sti");
+	guest_send(ICR_SH_SELF | ICR_DEST(2));		/* the destination does not count */
+	guest_expect_counts(1, 0, 0);
+	guest_send(ICR_SH_ALL);
+	guest_expect_counts(2, 1, 1);
+	guest_send(ICR_SH_OTHERS);
+	guest_expect_counts(2, 2, 2);
+	guest_send(ICR_DEST(2));
+	guest_expect_counts(2, 2, 3);
+	guest_send(ICR_DEST(7));			/* no such VCPU: dropped */
+	guest_send(ICR_DEST(0x10002) | ICR_LOGICAL);	/* cluster 1: nobody */
+	guest_send(ICR_DEST(0x00006) | ICR_LOGICAL);	/* cluster 0, ids 1 and 2 */
+	guest_expect_counts(2, 3, 4);
+	guest_send(ICR_DEST(0xffffffff));		/* broadcast */
+	guest_expect_counts(3, 4, 5);
+	receivers_stop = 1;
+	guest_send(ICR_SH_OTHERS);
+}
+
+static void guest_receiver(void)
+{
+	asm volatile("cli");
+	while (!receivers_stop)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	asm volatile("sti");
+}
+
+static void in_kernel_destinations(void)
+{
+	struct guest_vm *vm = vm_create_flags(AXVCPU_VM_IPI_IN_KERNEL);
+	struct runner r[3];
+	unsigned int i;
+
+	vm_install_ipi_gate(vm);
+	r[0] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 0, guest_sender) };
+	r[1] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 1, guest_receiver) };
+	r[2] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 2, guest_receiver) };
+	run_all(r, 3);
+
+	sync_global_from_guest(vm, ipi_counts);
+	TEST_ASSERT_EQ(ipi_counts[0], 3);
+	TEST_ASSERT_EQ(ipi_counts[1], 5);
+	TEST_ASSERT_EQ(ipi_counts[2], 6);
+	for (i = 0; i < 3; i++) {
+		struct axvcpu_stats st;
+
+		vcpu_stats_get(r[i].vcpu, &st);
+		TEST_ASSERT_EQ(st.exits[AXVCPU_EXIT_SEND_IPI], 0);
+	}
+	vm_free(vm);
+}
+
+static const struct test_case cases[] = {
+	{ .name = "ping_pong_forwarded", .fn = ping_pong_forwarded, .timeout = 50 },
+	{ .name = "ping_pong_in_kernel", .fn = ping_pong_in_kernel, .timeout = 50 },
+	TEST_CASE(in_kernel_destinations),
+};
+
+int main(void)
+{
+	return test_run_all(cases);
+}
