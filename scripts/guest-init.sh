@@ -20,6 +20,8 @@
 #                                   is there
 #   # AXVCPU-TEST-BEGIN NAME        then the TAP output of program NAME
 #   # AXVCPU-TEST-END NAME rc=N     N: its exit status (137: killed at timeout)
+#   # AXVCPU-LEFT-OPEN NAME refcnt=N  NAME ended with axvcpu.ko still in use
+#   # AXVCPU-OPEN-CHECKED           every program was checked for that
 #   # AXVCPU-RUNNER-DONE
 #   # AXVCPU-DMESG-BEGIN / # AXVCPU-DMESG-END   the whole kernel log (its
 #                                               last lines in mode run)
@@ -105,7 +107,24 @@ run_selftests() {
 		rc=$?
 		[ "$rc" = 137 ] && echo "# $name: killed after ${TIMEOUT}s (timeout)"
 		echo "# AXVCPU-TEST-END $name rc=$rc"
+		check_left_open "$name"
 	done
+	echo "# AXVCPU-OPEN-CHECKED"
+}
+
+# A program that has ended must have closed every axvcpu file: a process
+# it left behind (a test case's child outliving a program killed at the
+# timeout, say) would hold VMs into the programs after it. Waits up to 3 s
+# for the last release, then names the program.
+check_left_open() {
+	local name=$1 refcnt i
+
+	for i in 1 2 3 4 5 6; do
+		refcnt=$(cat /sys/module/axvcpu/refcnt 2>/dev/null || echo 0)
+		[ "$refcnt" = 0 ] && return 0
+		sleep 0.5
+	done
+	echo "# AXVCPU-LEFT-OPEN $name refcnt=$refcnt"
 }
 
 # The module must refuse this CPU: $1 names the pseudo-test, $2 what the

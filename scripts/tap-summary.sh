@@ -54,6 +54,9 @@
 # https://..." on every AMD model; the kernel's own WARN() lines all start
 # with "WARNING: CPU:".  A log that does not exist (the boot never ran)
 # fails all six and every listed program.
+# A boot that ran selftests (its runner printed # AXVCPU-OPEN-CHECKED) gets
+# a seventh, "boot: every program closed axvcpu": no program ended with the
+# module still in use (# AXVCPU-LEFT-OPEN, from guest-init.sh).
 
 set -euo pipefail
 
@@ -214,6 +217,8 @@ mode == "counts" {
 	else if (f[2] == "AXVCPU-DMESG-BEGIN") { indmesg = 1; dmesg_begun = 1 }
 	else if (f[2] == "AXVCPU-DMESG-END") { indmesg = 0; dmesg_ended = dmesg_begun }
 	else if (f[2] == "AXVCPU-CPU-FLAGS") cpuflags = " " substr(line, 20) " "
+	else if (f[2] == "AXVCPU-LEFT-OPEN") { nleft++; if (left == "") left = f[3] " (" f[4] ")" }
+	else if (f[2] == "AXVCPU-OPEN-CHECKED") open_checked = 1
 	else if (f[2] == "AXVCPU-MSR-KO") { msr_seen = 1; msr_rc = f[3]; sub(/^rc=/, "", msr_rc) }
 	else if (f[2] == "AXVCPU-TEST-BEGIN") {
 		if (cur != "") {
@@ -264,6 +269,9 @@ END {
 		point("not ok", "boot: msr.ko loaded (insmod /msr.ko or /dev/cpu/0/msr failed: rc=" msr_rc ")")
 	else
 		point("not ok", "boot: msr.ko loaded (no # AXVCPU-MSR-KO marker)")
+	if (open_checked)
+		point(nleft == 0 ? "ok" : "not ok", "boot: every program closed axvcpu" \
+		      (nleft == 0 ? "" : " (" nleft " did not, first: " left ")"))
 	n = split(flags, wantfl, " ")
 	miss = ""
 	for (i = 1; i <= n; i++) {

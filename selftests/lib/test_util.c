@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -220,20 +221,27 @@ enum case_outcome { CASE_PASS, CASE_FAIL, CASE_SKIP };
 static enum case_outcome run_case(const struct test_case *tc)
 {
 	unsigned int timeout = tc->timeout ? tc->timeout : TEST_DEFAULT_TIMEOUT;
+	pid_t pid, parent;
 	int status;
-	pid_t pid;
 
 	case_result->skip_reason[0] = '\0';
 	/* Buffered output would otherwise be printed by both processes. */
 	fflush(stdout);
 	fflush(stderr);
 
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		test_note("%s: fork: %s", tc->name, strerror(errno));
 		return CASE_FAIL;
 	}
 	if (pid == 0) {
+		/*
+		 * A program killed at the runner's timeout takes its case with
+		 * it: an orphaned case would hold its VM into the next program.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(KSFT_FAIL);
 		in_case = true;
 		case_failed = false;
 		alarm(timeout);
