@@ -47,6 +47,7 @@ struct axvcpu_arch_caps {
 /* Bits of &axvcpu_arch_ops.halt_wake_mask. */
 #define AXVCPU_WAKE_IRQ		(1U << 0)	/* an interrupt ends the halt */
 #define AXVCPU_WAKE_NMI		(1U << 1)	/* an NMI ends the halt */
+#define AXVCPU_WAKE_NOW		(1U << 2)	/* the backend holds one already */
 
 /* Access bits passed to axvcpu_vm_fault(); the same as the UAPI's. */
 #define AXVCPU_FAULT_READ	AXVCPU_ACCESS_READ
@@ -129,9 +130,23 @@ struct axvcpu_arch_caps {
  *	kernel, @nent of them, at most AXVCPU_CPUID_MAX_ENTRIES).
  * @halt_wake_mask: for the HLT the last @run reported (exit HALT), which
  *	events could end it: AXVCPU_WAKE_IRQ when the guest takes interrupts,
- *	AXVCPU_WAKE_NMI when it takes NMIs. 0 means nothing can, and RUN
- *	returns the HALT exit instead of blocking (AXVCPU_OPT_HALT_IN_KERNEL).
+ *	AXVCPU_WAKE_NMI when it takes NMIs, AXVCPU_WAKE_NOW when an event
+ *	the backend has taken from the core already ends it (RUN enters the
+ *	guest again at once). 0 means nothing can, and RUN returns the HALT
+ *	exit instead of blocking (AXVCPU_OPT_HALT_IN_KERNEL).
  *	Called by the bound thread with the VCPU lock held.
+ * @inject_exception: queue @exc (flags and reserved fields already
+ *	checked by the core) for delivery at the next entry, after an event
+ *	the last exit interrupted. -EINVAL for a vector or error code the
+ *	architecture does not allow, -EBUSY while an earlier one is still
+ *	queued. Called with the VCPU lock held, the VCPU set up and not
+ *	running.
+ *
+ * The interrupt window: &struct axvcpu_run.request_interrupt_window of
+ * @run holds what user space asked for at the start of this RUN. With it
+ * set, @run reports AXVCPU_EXIT_IRQ_WINDOW_OPEN as soon as the guest can
+ * take an interrupt (without entering when it can already) and injects
+ * no interrupt meanwhile.
  */
 struct axvcpu_arch_ops {
 	int (*probe)(struct axvcpu_arch_caps *caps);
@@ -158,6 +173,7 @@ struct axvcpu_arch_ops {
 	int (*set_cpuid)(void *arch_vcpu, const struct axvcpu_cpuid_entry *entries,
 			 u32 nent);
 	u32 (*halt_wake_mask)(void *arch_vcpu);
+	int (*inject_exception)(void *arch_vcpu, const struct axvcpu_exception *exc);
 };
 
 /* The backends built for this architecture, NULL-terminated, best first. */

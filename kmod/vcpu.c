@@ -106,6 +106,18 @@ static void axvcpu_publish_exit(struct axvcpu_vcpu *vcpu)
 	memcpy((u8 *)vcpu->run + first, (u8 *)vcpu->exit + first, end - first);
 }
 
+/* Exit INTR, with the interrupt state the backend last reported. */
+static void axvcpu_publish_intr(struct axvcpu_vcpu *vcpu)
+{
+	struct axvcpu_run *run = vcpu->run;
+
+	WRITE_ONCE(run->exit_reason, AXVCPU_EXIT_INTR);
+	WRITE_ONCE(run->if_flag, vcpu->exit->if_flag);
+	WRITE_ONCE(run->ready_for_interrupt_injection,
+		   vcpu->exit->ready_for_interrupt_injection);
+	WRITE_ONCE(run->interrupt_shadow, vcpu->exit->interrupt_shadow);
+}
+
 #ifdef CONFIG_KVM_XFER_TO_GUEST_WORK
 /*
  * xfer_to_guest_mode_handle_work() takes KVM's VCPU only to report a
@@ -155,6 +167,8 @@ static int axvcpu_exit_in_kernel(struct axvcpu_vcpu *vcpu, u32 reason)
 		mask = axvcpu_ops->halt_wake_mask(vcpu->arch);
 		if (!mask)
 			return 1;
+		if (mask & AXVCPU_WAKE_NOW)
+			return 0;
 		return axvcpu_vcpu_block(vcpu, mask);
 	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
 		/* The IPI of a kick or an injection: RUN's loop handles it. */
@@ -172,6 +186,8 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	axvcpu_set_state(vcpu, AXVCPU_STATE_RUNNING);
 	axvcpu_complete_pending(vcpu);
+	/* An input the backend reads from kernel memory only (arch.h). */
+	exit->request_interrupt_window = !!READ_ONCE(vcpu->run->request_interrupt_window);
 
 	if (READ_ONCE(vcpu->run->immediate_exit)) {
 		ret = -EINTR;
@@ -225,9 +241,12 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 		}
 	}
 out:
-	/* A signal, a kick, immediate_exit, or a fault given up for a signal. */
+	/*
+	 * A signal, a kick, immediate_exit, or a fault given up for a signal:
+	 * the interrupt flags are those of the last exit, still the guest's.
+	 */
 	if (ret == -EINTR)
-		WRITE_ONCE(vcpu->run->exit_reason, AXVCPU_EXIT_INTR);
+		axvcpu_publish_intr(vcpu);
 	write_seqcount_begin(&vcpu->stats_seq);
 	if (ret == -EINTR)
 		vcpu->stats.exits[AXVCPU_EXIT_INTR]++;
@@ -273,6 +292,23 @@ static int axvcpu_vcpu_set_options(struct axvcpu_vcpu *vcpu, void __user *argp)
 		return -EBADFD;
 	vcpu->options = opt.flags;
 	return 0;
+}
+
+/*
+ * AXVCPU_INJECT_EXCEPTION: under the lock, since the backend queues it in
+ * its own state; the next entry delivers it.
+ */
+static int axvcpu_vcpu_inject_exception(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_exception exc;
+
+	if (copy_from_user(&exc, argp, sizeof(exc)))
+		return -EFAULT;
+	if (exc.flags || exc.pad || !axvcpu_zero_check(exc.reserved, sizeof(exc.reserved)))
+		return -EINVAL;
+	if (vcpu->state != AXVCPU_STATE_FREE && vcpu->state != AXVCPU_STATE_READY)
+		return -EBADFD;
+	return axvcpu_ops->inject_exception(vcpu->arch, &exc);
 }
 
 /* Another address space never gets here: axvcpu_vcpu_ioctl() said -EIO. */
@@ -417,6 +453,7 @@ static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
 	case AXVCPU_SET_OPTIONS:
 	case AXVCPU_INJECT_INTERRUPT:
 	case AXVCPU_INJECT_NMI:
+	case AXVCPU_INJECT_EXCEPTION:
 	case AXVCPU_KICK:
 		return true;
 	}
@@ -489,6 +526,9 @@ static long axvcpu_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long
 		break;
 	case AXVCPU_SET_OPTIONS:
 		ret = axvcpu_vcpu_set_options(vcpu, argp);
+		break;
+	case AXVCPU_INJECT_EXCEPTION:
+		ret = axvcpu_vcpu_inject_exception(vcpu, argp);
 		break;
 	default:
 		ret = -ENOTTY;

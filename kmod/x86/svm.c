@@ -719,13 +719,18 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	struct svm_vcpu *v = arch_vcpu;
 	struct svm_vm *sv = v->svm_vm;
 	struct svm_cpu *sd;
-	bool host_bp, guest_dr;
+	bool host_bp, guest_dr, want_window;
 	u32 host_pkru = 0;
 	int cpu;
 
 	/* The write half of an emulated MMIO instruction: no guest entry. */
 	if (unlikely(svm_emul_pending(v)))
 		return svm_handle_pending(v, run);
+	want_window = run->request_interrupt_window;
+	if (want_window && svm_irq_window_open(v)) {
+		svm_exit_irq_window(v, run);
+		return 0;
+	}
 
 	/*
 	 * kernel_fpu_begin() saves the thread's user FPU state and disables
@@ -753,6 +758,8 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		run->exit_reason = AXVCPU_EXIT_NOTHING;
 		return 0;
 	}
+	/* Every event pending now is looked at; a later one kicks us out. */
+	svm_events_enter(v, want_window);
 
 	/* Another VCPU's branch predictions must not steer this one. */
 	if (sd->last_vmcb != v->vmcb) {
@@ -795,6 +802,9 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 
 	svm_world_switch(v, sd);
 	axvcpu_guest_exit(v->vcpu);
+	/* QEMU 7.2's TCG stores VMEXIT_INVALID as a 32-bit -1. */
+	if (lower_32_bits(v->vmcb->control.exit_code) == U32_MAX)
+		v->vmcb->control.exit_code = VMCB_EXIT_INVALID;
 
 	cpumask_clear_cpu(cpu, sv->in_guest);
 	svm_asid_vmrun_done(v, sd);
@@ -854,4 +864,5 @@ const struct axvcpu_arch_ops svm_arch_ops = {
 	.set_sregs		= svm_set_sregs,
 	.set_cpuid		= svm_set_cpuid,
 	.halt_wake_mask		= svm_halt_wake_mask,
+	.inject_exception	= svm_queue_exception,
 };

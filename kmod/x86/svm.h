@@ -159,6 +159,49 @@ struct svm_emul {
 };
 
 /**
+ * struct svm_events - what the injection engine (svm_event.c) keeps of a
+ * VCPU between entries.
+ * @exc_pending:   AXVCPU_INJECT_EXCEPTION queued @exc_vector for delivery.
+ * @exc_has_error: it pushes @exc_error.
+ * @exc_vector:    its vector.
+ * @exc_error:     its error code.
+ * @nmi_masked:    an NMI was delivered and its handler has not returned:
+ *                 no other NMI until its IRET has run.
+ * @iret_seen:     that IRET was intercepted at @iret_rip: NMIs unmask
+ *                 once RIP has left it (the IRET ran).
+ * @iret_rip:      RIP of the intercepted IRET.
+ * @step:          RFLAGS.TF is ours, to exit after one instruction where
+ *                 an NMI waits (the IRET, or an instruction in a shadow).
+ * @step_iret:     that instruction is the IRET, which loads RFLAGS itself.
+ * @step_guest_tf: the guest's own TF while @step is set.
+ * @self_ipi:      this entry asked for an exit right after its event's
+ *                 delivery (a self-IPI): that INTR exit is the kernel's.
+ * @virq_armed:    @virq is offered to the guest as a virtual interrupt and
+ *                 has not been taken yet (it left the core's bitmap).
+ * @virq:          that vector.
+ * @virq_offered:  this entry offered it (V_IRQ set): an exit with V_IRQ
+ *                 clear means it was taken.
+ * @injected:      the EVENTINJ the last entry carried.
+ */
+struct svm_events {
+	bool exc_pending;
+	bool exc_has_error;
+	u8 exc_vector;
+	u32 exc_error;
+	bool nmi_masked;
+	bool iret_seen;
+	u64 iret_rip;
+	bool step;
+	bool step_iret;
+	bool step_guest_tf;
+	bool self_ipi;
+	bool virq_armed;
+	u8 virq;
+	bool virq_offered;
+	u32 injected;
+};
+
+/**
  * struct svm_vcpu - the backend's VCPU.
  * @gprs:       guest GPRs but RAX and RSP, which live in the VMCB; the
  *              world switch loads and stores this array (first member: the
@@ -186,6 +229,9 @@ struct svm_emul {
  * @tsc_aux:    guest TSC_AUX (what RDTSCP and RDPID return).
  * @spec_ctrl:  guest SPEC_CTRL, in force while the guest runs.
  * @ibpb_pending: the guest wrote PRED_CMD.IBPB; issued before its next VMRUN.
+ * @host_vector: the host interrupt of the last INTR exit (EXTERNAL_INTERRUPT).
+ * @pkru:       guest PKRU at the last exit (for emulated accesses).
+ * @ev:         interrupt, NMI and exception delivery state.
  */
 struct svm_vcpu {
 	u64 gprs[SVM_NR_GPRS];
@@ -213,7 +259,12 @@ struct svm_vcpu {
 	bool ibpb_pending;
 	u8 host_vector;
 	u32 pkru;
+	struct svm_events ev;
 };
+
+#define SVM_RFLAGS_TF		(1ULL << 8)
+#define SVM_DR6_TRAP_BITS	0xfULL		/* B0-B3 */
+#define SVM_DR6_BS		(1ULL << 14)	/* single step */
 
 /* Result of the in-kernel MSR handlers (svm_exit.c, svm_apic.c). */
 enum svm_msr_result {
@@ -259,9 +310,22 @@ void svm_forget_vmcb(struct svm_vmcb *vmcb);
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);
 int svm_handle_pending(struct svm_vcpu *v, struct axvcpu_run *run);
-u32 svm_halt_wake_mask(void *arch_vcpu);
 void svm_inject_exception(struct svm_vcpu *v, u8 vector, bool has_error, u32 error);
 void svm_complete_insn(struct svm_vcpu *v, u64 rip);
+void svm_exit_irq_window(struct svm_vcpu *v, struct axvcpu_run *run);
+
+/* svm_event.c */
+bool svm_irq_window_open(struct svm_vcpu *v);
+void svm_events_enter(struct svm_vcpu *v, bool want_window);
+void svm_events_exit(struct svm_vcpu *v);
+void svm_event_iret(struct svm_vcpu *v);
+bool svm_event_step_trap(struct svm_vcpu *v);
+bool svm_event_insn_trap(struct svm_vcpu *v);
+u64 svm_guest_rflags(struct svm_vcpu *v);
+void svm_set_guest_rflags(struct svm_vcpu *v, u64 rflags);
+void svm_events_reset(struct svm_vcpu *v);
+u32 svm_halt_wake_mask(void *arch_vcpu);
+int svm_queue_exception(void *arch_vcpu, const struct axvcpu_exception *exc);
 
 /* svm_apic.c */
 bool svm_apic_msr(u32 msr);

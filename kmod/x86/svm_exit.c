@@ -27,10 +27,6 @@
 
 #include "svm.h"
 
-#define SVM_RFLAGS_TF		(1ULL << 8)
-#define SVM_DR6_TRAP_BITS	0xfULL		/* B0-B3 */
-#define SVM_DR6_BS		(1ULL << 14)	/* single step */
-
 /* RAX of a VMMCALL refused because it came from CPL > 0 (KVM's value). */
 #define SVM_HYPERCALL_EPERM	((u64)-EPERM)
 /* RAX of a VMMCALL in the kernel's range that the kernel does not know. */
@@ -79,7 +75,7 @@ void svm_complete_insn(struct svm_vcpu *v, u64 rip)
 
 	save->rip = rip;
 	ctl->int_state &= ~VMCB_INT_STATE_SHADOW;
-	if ((save->rflags & SVM_RFLAGS_TF) && !(ctl->event_inj & VMCB_EVENT_VALID)) {
+	if (svm_event_insn_trap(v) && !(ctl->event_inj & VMCB_EVENT_VALID)) {
 		save->dr6 = (save->dr6 & ~SVM_DR6_TRAP_BITS) | SVM_DR6_BS;
 		ctl->event_inj = VMCB_VEC_DB | VMCB_EVENT_TYPE_EXCEPTION | VMCB_EVENT_VALID;
 		ctl->event_inj_err = 0;
@@ -133,33 +129,6 @@ static void svm_inject_ud(struct svm_vcpu *v)
 static void svm_inject_gp(struct svm_vcpu *v)
 {
 	svm_inject_exception(v, VMCB_VEC_GP, true, 0);
-}
-
-/*
- * An exit can interrupt the delivery of an event to the guest (e.g. a
- * nested page fault on the guest's IDT or stack): the event is reported
- * in EXITINTINFO and must be delivered again at the next VMRUN, or the
- * guest loses it. INTn, INT3 and INTO are not re-injected: RIP still
- * points at the instruction, which simply runs again.
- */
-static void svm_reinject_event(struct svm_vcpu *v)
-{
-	struct svm_vmcb_control *ctl = &v->vmcb->control;
-	u32 info = ctl->exit_int_info;
-	u32 type = info & VMCB_EVENT_TYPE_MASK;
-	u8 vector = info & VMCB_EVENT_VECTOR_MASK;
-
-	ctl->event_inj = 0;
-	ctl->event_inj_err = 0;
-	if (!(info & VMCB_EVENT_VALID))
-		return;
-	if (type == VMCB_EVENT_TYPE_SOFT_INT)
-		return;
-	if (type == VMCB_EVENT_TYPE_EXCEPTION &&
-	    (vector == VMCB_VEC_BP || vector == VMCB_VEC_OF))
-		return;
-	ctl->event_inj = info;
-	ctl->event_inj_err = ctl->exit_int_info_err;
 }
 
 /* ---- MSRs ------------------------------------------------------------- */
@@ -560,11 +529,24 @@ static void svm_fill_common(struct svm_vcpu *v, struct axvcpu_run *run)
 
 	/* Computed from the VMCB, only written to @run. */
 	run->rip = save->rip;
-	run->rflags = save->rflags;
+	run->rflags = svm_guest_rflags(v);
 	run->if_flag = if_flag;
 	run->interrupt_shadow = shadow;
-	run->ready_for_interrupt_injection = if_flag && !shadow &&
-					     !(ctl->event_inj & VMCB_EVENT_VALID);
+	run->ready_for_interrupt_injection = svm_irq_window_open(v);
+}
+
+/**
+ * svm_exit_irq_window() - RUN's IRQ_WINDOW_OPEN without an entry: user
+ * space asked for it and the guest can take an interrupt already.
+ * @v:   the VCPU.
+ * @run: the core's kernel copy of the exit.
+ */
+void svm_exit_irq_window(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	memset(run->padding, 0, sizeof(run->padding));
+	v->read.reason = 0;
+	run->exit_reason = AXVCPU_EXIT_IRQ_WINDOW_OPEN;
+	svm_fill_common(v, run);
 }
 
 /**
@@ -591,12 +573,16 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	v->read.reason = 0;
 	v->emul.active = false;
 	v->emul.pending = false;
-	svm_reinject_event(v);
+	svm_events_exit(v);
 
 	switch (code) {
 	case VMCB_EXIT_INTR:
-		/* Already taken by the host; shown only to a VMM that asked. */
-		if (axvcpu_vcpu_options(v->vcpu) & AXVCPU_OPT_EXTERNAL_INTR_EXITS) {
+		/*
+		 * Already taken by the host; shown only to a VMM that asked,
+		 * and never for the self-IPI of svm_events_enter().
+		 */
+		if ((axvcpu_vcpu_options(v->vcpu) & AXVCPU_OPT_EXTERNAL_INTR_EXITS) &&
+		    !v->ev.self_ipi) {
 			run->exit_reason = AXVCPU_EXIT_EXTERNAL_INTERRUPT;
 			run->external_interrupt.vector = v->host_vector;
 		}
@@ -612,7 +598,18 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC:
 		/* Handed to the host's handler in svm_run(). */
 		break;
+	case VMCB_EXIT_VINTR:
+		/* The interrupt window opened: svm_events_enter() goes on. */
+		if (run->request_interrupt_window)
+			run->exit_reason = AXVCPU_EXIT_IRQ_WINDOW_OPEN;
+		break;
+	case VMCB_EXIT_IRET:
+		svm_event_iret(v);
+		break;
 	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_DB:
+		/* Our own single step (svm_event.c) ends here. */
+		if (svm_event_step_trap(v))
+			break;
 		/* Reflect; DR6 in the VMCB already describes the cause. */
 		if (!(ctl->event_inj & VMCB_EVENT_VALID))
 			svm_inject_exception(v, VMCB_VEC_DB, false, 0);
@@ -731,24 +728,6 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	svm_fill_common(v, run);
 	/* 1 from svm_next_rip(): @run or an injected fault says it all. */
 	return ret > 0 ? 0 : ret;
-}
-
-/**
- * svm_halt_wake_mask() - &axvcpu_arch_ops.halt_wake_mask: what could end
- * the HLT just reported.
- * @arch_vcpu: the VCPU.
- *
- * Return: AXVCPU_WAKE_IRQ when guest RFLAGS.IF is set; AXVCPU_WAKE_NMI,
- * since the guest takes an NMI whenever it is not handling one.
- */
-u32 svm_halt_wake_mask(void *arch_vcpu)
-{
-	struct svm_vcpu *v = arch_vcpu;
-	u32 mask = AXVCPU_WAKE_NMI;
-
-	if (v->vmcb->save.rflags & X86_RFLAGS_IF)
-		mask |= AXVCPU_WAKE_IRQ;
-	return mask;
 }
 
 /**

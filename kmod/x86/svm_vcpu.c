@@ -261,7 +261,7 @@ static void svm_regs_load(struct svm_vcpu *v, const struct axvcpu_regs *r)
 	v->gprs[SVM_R14] = r->r14;
 	v->gprs[SVM_R15] = r->r15;
 	save->rip = r->rip;
-	save->rflags = r->rflags;
+	svm_set_guest_rflags(v, r->rflags);
 	/*
 	 * Entering or leaving virtual-8086 mode moves the CPL (to 3, or back
 	 * to SS.DPL); otherwise the CPL the hardware saved stands.
@@ -291,7 +291,6 @@ static void svm_seg_reset(struct axvcpu_segment *s, u16 sel, u64 base, u8 type, 
 void svm_vcpu_reset(struct svm_vcpu *v)
 {
 	struct svm_vmcb_save *save = &v->vmcb->save;
-	struct svm_vmcb_control *ctl = &v->vmcb->control;
 	struct axvcpu_sregs s;
 
 	memset(&s, 0, sizeof(s));
@@ -323,9 +322,7 @@ void svm_vcpu_reset(struct svm_vcpu *v)
 	/* RDX holds the processor signature after reset. */
 	v->gprs[SVM_RDX] = cpuid_eax(1);
 
-	ctl->event_inj = 0;
-	ctl->event_inj_err = 0;
-	ctl->int_state = 0;
+	svm_events_reset(v);
 	v->read.reason = 0;
 	v->emul.active = false;
 	v->emul.pending = false;
@@ -527,8 +524,7 @@ int svm_setup(void *arch_vcpu, const struct axvcpu_setup *setup)
 
 	svm_sregs_load(v, &sregs);
 	svm_regs_load(v, &regs);
-	v->vmcb->control.event_inj = 0;
-	v->vmcb->control.int_state = 0;
+	svm_events_reset(v);
 	return 0;
 }
 
@@ -572,7 +568,7 @@ void svm_get_regs(void *arch_vcpu, struct axvcpu_regs *r)
 	r->r14 = v->gprs[SVM_R14];
 	r->r15 = v->gprs[SVM_R15];
 	r->rip = save->rip;
-	r->rflags = save->rflags;
+	r->rflags = svm_guest_rflags(v);
 }
 
 /**

@@ -242,6 +242,7 @@ struct svm_vmcb {
 #define VMCB_INTERCEPT1_RDPMC		BIT(15)
 #define VMCB_INTERCEPT1_CPUID		BIT(18)
 #define VMCB_INTERCEPT1_RSM		BIT(19)
+#define VMCB_INTERCEPT1_IRET		BIT(20)
 #define VMCB_INTERCEPT1_INVD		BIT(22)
 #define VMCB_INTERCEPT1_PAUSE		BIT(23)
 #define VMCB_INTERCEPT1_HLT		BIT(24)
@@ -272,6 +273,7 @@ struct svm_vmcb {
 
 /* Exception vectors, for intercept_exceptions and event injection. */
 #define VMCB_VEC_DB	1
+#define VMCB_VEC_NMI	2
 #define VMCB_VEC_BP	3
 #define VMCB_VEC_OF	4
 #define VMCB_VEC_UD	6
@@ -288,6 +290,9 @@ struct svm_vmcb {
 
 /* int_ctl (APM 15.21.1). */
 #define VMCB_INT_CTL_V_TPR_MASK		0xfU
+#define VMCB_INT_CTL_V_IRQ		BIT(8)
+#define VMCB_INT_CTL_V_INTR_PRIO_MASK	(0xfU << 16)
+#define VMCB_INT_CTL_V_IGN_TPR		BIT(20)
 #define VMCB_INT_CTL_V_INTR_MASKING	BIT(24)
 
 /* int_state. */
@@ -335,8 +340,10 @@ struct svm_vmcb {
 #define VMCB_EXIT_NMI		0x061
 #define VMCB_EXIT_SMI		0x062
 #define VMCB_EXIT_INIT		0x063
+#define VMCB_EXIT_VINTR		0x064
 #define VMCB_EXIT_RDPMC		0x06f
 #define VMCB_EXIT_CPUID		0x072
+#define VMCB_EXIT_IRET		0x074
 #define VMCB_EXIT_INVD		0x076
 #define VMCB_EXIT_HLT		0x078
 #define VMCB_EXIT_INVLPGA	0x07a

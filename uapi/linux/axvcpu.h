@@ -515,7 +515,8 @@ struct axvcpu_interrupt {
 
 /**
  * struct axvcpu_exception - argument of AXVCPU_INJECT_EXCEPTION.
- * @vector:     0 .. 31 on x86 except 2 (NMI: use AXVCPU_INJECT_NMI).
+ * @vector:     0 .. 31 on x86 except 2 (NMI: use AXVCPU_INJECT_NMI) and
+ *              the reserved 15, 22-27 and 31.
  * @error_code: pushed when the vector has one (x86: 8, 10-14, 17, 21,
  *              29, 30), must be zero otherwise.
  * @flags:      must be zero.
@@ -554,7 +555,10 @@ struct axvcpu_exception {
  * already); from any thread of the VM's process, in any state after SETUP.
  */
 #define AXVCPU_INJECT_NMI	_IO(AXVCPU_IO_MAGIC, 0x28)
-/** AXVCPU_INJECT_EXCEPTION - deliver an exception at the next entry. */
+/**
+ * AXVCPU_INJECT_EXCEPTION - deliver an exception at the next entry (FREE or
+ * READY; -EBUSY while an earlier one is still queued).
+ */
 #define AXVCPU_INJECT_EXCEPTION	_IOW(AXVCPU_IO_MAGIC, 0x29, struct axvcpu_exception)
 /**
  * AXVCPU_KICK - make the VCPU's current RUN (or, when none is in progress,
