@@ -10,9 +10,6 @@
  *  - in-kernel delivery by shorthand (self, all, all but self) and by
  *    physical, logical and broadcast destination, an unknown destination
  *    dropped; every count exact.
- *
- * Guest interrupts need the kernel's event injection; the test installs
- * its own IDT gate for its vector (the framework's IDT covers 0-31).
  */
 #include <pthread.h>
 
@@ -30,7 +27,7 @@
 #define IPI_TOTAL		10000
 #define ROUNDS			(IPI_TOTAL / 2)
 
-/* Interrupts each VCPU took, by VCPU id (counted by ipi_stub). */
+/* Interrupts each VCPU took, by VCPU id (counted by guest_ipi_handler()). */
 static volatile uint64_t ipi_counts[GUEST_MAX_VCPUS];
 /* Set by the sender of the shorthand case: the receivers may finish. */
 static volatile uint64_t receivers_stop;
@@ -41,19 +38,14 @@ static volatile uint64_t receivers_stop;
  * EOI: the kernel models no APIC state, an injected interrupt is done
  * once delivered.
  */
-asm(".pushsection .text\n"
-    ".globl ipi_stub\n"
-    "ipi_stub:\n"
-    "	pushq %rax\n"
-    "	xorl %eax, %eax\n"
-    "	str %ax\n"
-    "	subl $0x20, %eax\n"
-    "	shrl $4, %eax\n"
-    "	lock incq ipi_counts(,%rax,8)\n"
-    "	popq %rax\n"
-    "	iretq\n"
-    ".popsection\n");
-extern const char ipi_stub[];
+static void guest_ipi_handler(struct guest_exc_frame *frame)
+{
+	uint16_t tr;
+
+	(void)frame;
+	asm volatile("str %0" : "=r"(tr));
+	__atomic_fetch_add(&ipi_counts[(tr - GUEST_SEL_TSS(0)) / 16], 1, __ATOMIC_SEQ_CST);
+}
 
 static void guest_send(uint64_t icr)
 {
@@ -105,27 +97,12 @@ static struct guest_vm *vm_create_flags(uint32_t flags)
 	return vm;
 }
 
-/* The IDT gate of IPI_VECTOR (IST1, as the framework's) and its limit. */
-static void vm_install_ipi_gate(struct guest_vm *vm)
-{
-	uint64_t *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
-	uint64_t off = (uint64_t)(uintptr_t)ipi_stub;
-
-	idt[2 * IPI_VECTOR] = (off & 0xffff) | ((uint64_t)GUEST_SEL_CODE64 << 16) |
-			      (1ULL << 32) | (0x8eULL << 40) | ((off >> 16) & 0xffff) << 48;
-	idt[2 * IPI_VECTOR + 1] = off >> 32;
-}
-
-/* A VCPU at @code with the whole IDT and the in-kernel halt. */
+/* A VCPU at @code with the in-kernel halt. */
 static struct guest_vcpu *vcpu_add_ipi(struct guest_vm *vm, uint32_t id, guest_code_t code)
 {
 	struct guest_vcpu *vcpu = vm_vcpu_add(vm, id, code);
 	struct axvcpu_options opt = { .flags = AXVCPU_OPT_HALT_IN_KERNEL };
-	struct axvcpu_sregs s;
 
-	vcpu_sregs_get(vcpu, &s);
-	s.idt.limit = 256 * 16 - 1;
-	vcpu_sregs_set(vcpu, &s);
 	TEST_ASSERT_OK(test_ioctl(vcpu->h.fd, AXVCPU_SET_OPTIONS, &opt));
 	return vcpu;
 }
@@ -185,7 +162,7 @@ static void ping_pong(bool in_kernel)
 	struct runner r[2];
 	unsigned int i;
 
-	vm_install_ipi_gate(vm);
+	vm_install_exception_handler(vm, IPI_VECTOR, guest_ipi_handler);
 	r[0] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 0, guest_ping) };
 	r[1] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 1, guest_pong) };
 	if (!in_kernel) {
@@ -263,7 +240,7 @@ static void in_kernel_destinations(void)
 	struct runner r[3];
 	unsigned int i;
 
-	vm_install_ipi_gate(vm);
+	vm_install_exception_handler(vm, IPI_VECTOR, guest_ipi_handler);
 	r[0] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 0, guest_sender) };
 	r[1] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 1, guest_receiver) };
 	r[2] = (struct runner){ .vcpu = vcpu_add_ipi(vm, 2, guest_receiver) };

@@ -15,7 +15,7 @@
 #include "guest.h"
 #include "guest_modes.h"
 
-extern guest_exception_handler_t guest_exception_handlers[32];
+extern guest_exception_handler_t guest_exception_handlers[GUEST_NR_VECTORS];
 
 /* ---- memory ------------------------------------------------------------ */
 
@@ -141,16 +141,23 @@ static void vm_build_descriptor_tables(struct guest_vm *vm)
 					    (0x9ULL << 40) | (1ULL << 47) |
 					    ((base >> 24) & 0xff) << 56;
 		gdt[GUEST_SEL_TSS(i) / 8 + 1] = base >> 32;
-		/* IST1 at offset 0x24; no I/O bitmap (offset past the limit). */
+		/*
+		 * IST1 at offset 0x24, IST2 (the NMI's: the lower half) at
+		 * 0x2c; no I/O bitmap (offset past the limit).
+		 */
 		memcpy(tss + 0x24, &exc_top, 8);
+		exc_top -= GUEST_EXC_STACK_SIZE / 2;
+		memcpy(tss + 0x2c, &exc_top, 8);
 		tss[0x66] = 104;
 	}
 
-	for (i = 0; i < 32; i++) {
-		uint64_t off = guest_exc_stubs[i];
+	for (i = 0; i < GUEST_NR_VECTORS; i++) {
+		uint64_t off = i < 32 ? guest_exc_stubs[i] :
+			       (uint64_t)(uintptr_t)guest_irq_stubs + (i - 32) * GUEST_IRQ_STUB_SIZE;
+		uint64_t ist = i == GUEST_VEC_NMI ? 2 : 1;
 
 		idt[2 * i] = (off & 0xffff) | ((uint64_t)GUEST_SEL_CODE64 << 16) |
-			     (1ULL << 32) |		/* IST1 */
+			     (ist << 32) |		/* IST1, IST2 for the NMI */
 			     (0x8eULL << 40) |		/* P, DPL 0, interrupt gate */
 			     ((off >> 16) & 0xffff) << 48;
 		idt[2 * i + 1] = off >> 32;
@@ -235,7 +242,7 @@ void vm_install_exception_handler(struct guest_vm *vm, unsigned int vector,
 	guest_exception_handler_t *table =
 		addr_gpa2hva(vm, (uint64_t)(uintptr_t)guest_exception_handlers);
 
-	TEST_ASSERT(vm->image && vector < 32, "vector %u", vector);
+	TEST_ASSERT(vm->image && vector < GUEST_NR_VECTORS, "vector %u", vector);
 	table[vector] = handler;
 }
 
@@ -325,7 +332,7 @@ struct guest_vcpu *vm_vcpu_add(struct guest_vm *vm, uint32_t id, guest_code_t gu
 	s.gdt.base = GUEST_GDT_GPA;
 	s.gdt.limit = GUEST_GDT_ENTRIES * 8 - 1;
 	s.idt.base = GUEST_IDT_GPA;
-	s.idt.limit = 32 * 16 - 1;
+	s.idt.limit = GUEST_NR_VECTORS * 16 - 1;
 	s.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 	s.cr2 = 0;
 	s.cr3 = GUEST_PT_GPA;

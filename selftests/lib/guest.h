@@ -7,9 +7,10 @@
  * anonymous memory), copies the test binary's loaded segments into guest
  * RAM at GPA == their link address, and builds what 64-bit code needs:
  * page tables mapping the first 4 GiB 1:1 with 2 MiB pages, a GDT with
- * 64-bit code/data and one TSS per VCPU, an IDT whose handlers report
- * unexpected exceptions through the ucall port. Each VCPU gets its own
- * stack and an exception (IST1) stack at the top of RAM.
+ * 64-bit code/data and one TSS per VCPU, an IDT of all 256 vectors whose
+ * handlers report unexpected exceptions and interrupts through the ucall
+ * port. Each VCPU gets its own stack and an exception stack (IST1, its
+ * lower half IST2 for the NMI) at the top of RAM.
  *
  * So the guest can call any function of the binary and use its globals;
  * it sees its own copy of .data/.bss, taken at vm_create(), which
@@ -62,6 +63,11 @@
 
 #define GUEST_STACK_SIZE	0x10000ULL
 #define GUEST_EXC_STACK_SIZE	0x4000ULL
+/* IDT vectors: exceptions 0-31, interrupts 32-255. */
+#define GUEST_NR_VECTORS	256
+#define GUEST_VEC_NMI		2
+/* Bytes between two interrupt stubs (guest_entry.c). */
+#define GUEST_IRQ_STUB_SIZE	16
 
 /* GDT selectors. */
 #define GUEST_SEL_CODE64	0x08
@@ -463,9 +469,11 @@ __attribute__((noreturn)) void guest_enter_user(guest_code_t fn);
 
 /**
  * vm_install_exception_handler() - in the guest's copy of the binary,
- * route an exception vector to a handler (before the guest runs).
+ * route an exception or interrupt vector to a handler (before the guest
+ * runs). Every IDT gate is an interrupt gate (RFLAGS.IF clear in the
+ * handler); a vector without a handler reports UCALL_EXCEPTION.
  * @vm:      the VM, from vm_create().
- * @vector:  0..31.
+ * @vector:  0..255.
  * @handler: guest function.
  */
 void vm_install_exception_handler(struct guest_vm *vm, unsigned int vector,
@@ -576,7 +584,12 @@ extern uint64_t guest_xcr0;
  */
 extern const char guest_entry_custom[];
 extern const char guest_entry_long[];
-/* Addresses of the exception stubs of vectors 0-31, for the IDT. */
+/*
+ * Addresses of the exception stubs of vectors 0-31, for the IDT; the stub
+ * of interrupt vector N (32-255) is at guest_irq_stubs + (N - 32) *
+ * GUEST_IRQ_STUB_SIZE.
+ */
 extern const uint64_t guest_exc_stubs[32];
+extern const char guest_irq_stubs[];
 
 #endif /* SELFTEST_GUEST_H */

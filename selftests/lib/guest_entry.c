@@ -13,7 +13,7 @@
 #include "ucall.h"
 
 /* Installed by vm_install_exception_handler() in the guest's copy. */
-guest_exception_handler_t guest_exception_handlers[32];
+guest_exception_handler_t guest_exception_handlers[GUEST_NR_VECTORS];
 
 uint64_t guest_xcr0;
 
@@ -32,9 +32,11 @@ void guest_exception_dispatch(struct guest_exc_frame *frame);
  * before the first C instruction, then let guest_main() load the tables.
  *
  * Exception stubs: one per vector 0-31, pushing a zero where the CPU
- * pushes no error code so every frame looks alike, then the vector. The
- * IDT gates use IST1, a stack of their own, so the interrupted code's red
- * zone below RSP is never overwritten.
+ * pushes no error code so every frame looks alike, then the vector; the
+ * stubs of the interrupt vectors 32-255 follow guest_irq_stubs at a
+ * stride of GUEST_IRQ_STUB_SIZE bytes. The IDT gates use a stack of their
+ * own (IST1; IST2 for the NMI, which can arrive inside another handler),
+ * so the interrupted code's red zone below RSP is never overwritten.
  */
 asm(
 "	.pushsection .text\n"
@@ -71,6 +73,18 @@ asm(
 "guest_exc_stub_\\vec:\n"
 "	pushq $\\vec\n"
 "	jmp guest_exc_common\n"
+"	.endr\n"
+"\n"
+"	.balign 16\n"
+"	.globl guest_irq_stubs\n"
+"guest_irq_stubs:\n"
+"	.set vec, 32\n"
+"	.rept 224\n"
+"	.balign 16\n"
+"	pushq $0\n"
+"	pushq $vec\n"
+"	jmp guest_exc_common\n"
+"	.set vec, vec + 1\n"
 "	.endr\n"
 "\n"
 "guest_exc_common:\n"
@@ -134,7 +148,7 @@ struct guest_dtr {
 static void guest_load_tables(uint64_t id)
 {
 	struct guest_dtr gdtr = { GUEST_GDT_ENTRIES * 8 - 1, GUEST_GDT_GPA };
-	struct guest_dtr idtr = { 32 * 16 - 1, GUEST_IDT_GPA };
+	struct guest_dtr idtr = { GUEST_NR_VECTORS * 16 - 1, GUEST_IDT_GPA };
 
 	asm volatile("lgdt %0" : : "m"(gdtr));
 	asm volatile("lidt %0" : : "m"(idtr));
@@ -227,7 +241,7 @@ void guest_exception_dispatch(struct guest_exc_frame *frame)
 	guest_exception_handler_t handler = NULL;
 	uint64_t cr2;
 
-	if (frame->vector < 32)
+	if (frame->vector < GUEST_NR_VECTORS)
 		handler = guest_exception_handlers[frame->vector];
 	if (handler) {
 		handler(frame);
