@@ -174,6 +174,9 @@ struct svm_emul {
  *                 an NMI waits (the IRET, or an instruction in a shadow).
  * @step_iret:     that instruction is the IRET, which loads RFLAGS itself.
  * @step_guest_tf: the guest's own TF while @step is set.
+ * @step_shadow:   the step began in an interrupt shadow, at @step_rip: the
+ *                 shadow holds while RIP is still there.
+ * @step_rip:      RIP where the step began.
  * @self_ipi:      this entry asked for an exit right after its event's
  *                 delivery (a self-IPI): that INTR exit is the kernel's.
  * @virq_armed:    @virq is offered to the guest as a virtual interrupt and
@@ -194,6 +197,8 @@ struct svm_events {
 	bool step;
 	bool step_iret;
 	bool step_guest_tf;
+	bool step_shadow;
+	u64 step_rip;
 	bool self_ipi;
 	bool virq_armed;
 	u8 virq;

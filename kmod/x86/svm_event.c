@@ -46,9 +46,22 @@ static bool svm_event_busy(struct svm_vcpu *v)
 	return v->vmcb->control.event_inj & VMCB_EVENT_VALID;
 }
 
-static bool svm_in_shadow(struct svm_vcpu *v)
+static bool svm_shadow_bit(struct svm_vcpu *v)
 {
 	return v->vmcb->control.int_state & VMCB_INT_STATE_SHADOW;
+}
+
+/*
+ * The shadow this VCPU steps out of lasts until its instruction has run:
+ * QEMU 7.2 reports none at an exit (a nested page fault) in between.
+ */
+static bool svm_in_shadow(struct svm_vcpu *v)
+{
+	struct svm_events *e = &v->ev;
+
+	if (e->step && e->step_shadow && v->vmcb->save.rip == e->step_rip)
+		return true;
+	return svm_shadow_bit(v);
 }
 
 /*
@@ -92,6 +105,8 @@ static void svm_step_one(struct svm_vcpu *v)
 	if (e->step)
 		return;
 	e->step = true;
+	e->step_shadow = svm_shadow_bit(v);
+	e->step_rip = v->vmcb->save.rip;
 	e->step_iret = e->iret_seen;
 	e->step_guest_tf = *rflags & SVM_RFLAGS_TF;
 	*rflags |= SVM_RFLAGS_TF;
