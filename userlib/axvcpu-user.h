@@ -156,6 +156,23 @@ int axvcpu_vcpu_set_cpuid(struct axvcpu_vcpu_handle *vcpu,
 			  const struct axvcpu_cpuid_entry *entries, uint32_t nent);
 /** axvcpu_vcpu_get_stats() - AXVCPU_GET_STATS. */
 int axvcpu_vcpu_get_stats(struct axvcpu_vcpu_handle *vcpu, struct axvcpu_stats *stats);
+/** axvcpu_vcpu_set_options() - AXVCPU_SET_OPTIONS with AXVCPU_OPT_* @flags. */
+int axvcpu_vcpu_set_options(struct axvcpu_vcpu_handle *vcpu, uint32_t flags);
+
+/* ---- events: from any thread of the VM's process --------------------- */
+
+/** axvcpu_vcpu_inject_interrupt() - AXVCPU_INJECT_INTERRUPT of @vector. */
+int axvcpu_vcpu_inject_interrupt(struct axvcpu_vcpu_handle *vcpu, uint32_t vector);
+/** axvcpu_vcpu_inject_nmi() - AXVCPU_INJECT_NMI. */
+int axvcpu_vcpu_inject_nmi(struct axvcpu_vcpu_handle *vcpu);
+/**
+ * axvcpu_vcpu_inject_exception() - AXVCPU_INJECT_EXCEPTION of @vector with
+ * @error_code (0 for a vector without one); under the VCPU lock.
+ */
+int axvcpu_vcpu_inject_exception(struct axvcpu_vcpu_handle *vcpu, uint32_t vector,
+				 uint32_t error_code);
+/** axvcpu_vcpu_kick() - AXVCPU_KICK: end the current or next RUN with INTR. */
+int axvcpu_vcpu_kick(struct axvcpu_vcpu_handle *vcpu);
 
 /* ---- completing read exits (the value is applied by the next RUN) ---- */
 

@@ -151,6 +151,38 @@ int axvcpu_vcpu_get_stats(struct axvcpu_vcpu_handle *vcpu, struct axvcpu_stats *
 	return vcpu_ioctl(vcpu, AXVCPU_GET_STATS, stats);
 }
 
+int axvcpu_vcpu_set_options(struct axvcpu_vcpu_handle *vcpu, uint32_t flags)
+{
+	struct axvcpu_options opt = { .flags = flags };
+
+	return vcpu_ioctl(vcpu, AXVCPU_SET_OPTIONS, &opt);
+}
+
+int axvcpu_vcpu_inject_interrupt(struct axvcpu_vcpu_handle *vcpu, uint32_t vector)
+{
+	struct axvcpu_interrupt irq = { .vector = vector };
+
+	return vcpu_ioctl(vcpu, AXVCPU_INJECT_INTERRUPT, &irq);
+}
+
+int axvcpu_vcpu_inject_nmi(struct axvcpu_vcpu_handle *vcpu)
+{
+	return vcpu_ioctl(vcpu, AXVCPU_INJECT_NMI, NULL);
+}
+
+int axvcpu_vcpu_inject_exception(struct axvcpu_vcpu_handle *vcpu, uint32_t vector,
+				 uint32_t error_code)
+{
+	struct axvcpu_exception exc = { .vector = vector, .error_code = error_code };
+
+	return vcpu_ioctl(vcpu, AXVCPU_INJECT_EXCEPTION, &exc);
+}
+
+int axvcpu_vcpu_kick(struct axvcpu_vcpu_handle *vcpu)
+{
+	return vcpu_ioctl(vcpu, AXVCPU_KICK, NULL);
+}
+
 /*
  * Completions only store the value in the shared run page: the next RUN
  * applies it (DESIGN.md §3), so there is no system call here.
