@@ -12,11 +12,14 @@
  *    taken right after that IRET;
  *  - an injected exception arrives with its error code, before a pending
  *    interrupt; bad vectors and error codes are refused;
+ *  - a delivery an exit cuts short (a nested fault on the handler's
+ *    stack) goes in again, exactly once;
  *  - the in-kernel halt sleeps in BLOCKED until an injection or a KICK.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 
 #include "guest.h"
 
@@ -291,6 +294,60 @@ static void exception_argument_errors(void)
 	vm_free(vm);
 }
 
+/* ---- deliveries cut short --------------------------------------------- */
+
+static void guest_count_nmi(struct guest_exc_frame *frame)
+{
+	(void)frame;
+	nmi_count++;
+}
+
+static void guest_cut_short(void)
+{
+	asm volatile("sti");
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_SYNC(2);
+	GUEST_ASSERT_EQ(nmi_count, 1);
+	GUEST_SYNC(3);
+	GUEST_ASSERT_EQ(exc_count, 1);
+	GUEST_ASSERT_EQ(exc_error, 7);
+}
+
+/* Point IST @n (1 or 2) of VCPU 0 at the top of page @page of the fresh slot. */
+static void vm_set_ist(struct guest_vm *vm, unsigned int n, unsigned int page)
+{
+	uint8_t *tss = addr_gpa2hva(vm, GUEST_TSS_GPA);
+	uint64_t top = FRESH_GPA + (page + 1) * GUEST_PAGE_SIZE;
+
+	memcpy(tss + 0x24 + 8 * (n - 1), &top, 8);
+}
+
+/*
+ * Each event's first push lands on a stack page the nested tables have
+ * never seen: the exit interrupts the delivery, which must go in again,
+ * exactly once.
+ */
+static void delivery_cut_short_by_nested_fault(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_with_vcpu(&vcpu, guest_cut_short);
+
+	vm_install_exception_handler(vm, GUEST_VEC_NMI, guest_count_nmi);
+	vm_add_memory(vm, FRESH_SLOT, 0, FRESH_GPA, 3 * GUEST_PAGE_SIZE);
+	vcpu_expect_sync(vcpu, 1);
+	vm_set_ist(vm, 1, 0);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&vcpu->h, VEC_A));
+	vcpu_expect_sync(vcpu, 2);
+	vm_set_ist(vm, 2, 1);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_nmi(&vcpu->h));
+	vcpu_expect_sync(vcpu, 3);
+	vm_set_ist(vm, 1, 2);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_exception(&vcpu->h, 13, 7));
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, NULL), UCALL_DONE);
+	vm_free(vm);
+}
+
 /* ---- the in-kernel halt -------------------------------------------------- */
 
 static void guest_halt_loop(void)
@@ -361,6 +418,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(nmi_blocked_until_iret),
 	TEST_CASE(exception_frames),
 	TEST_CASE(exception_argument_errors),
+	TEST_CASE(delivery_cut_short_by_nested_fault),
 	TEST_CASE(halt_blocked_until_kick_and_inject),
 };
 
