@@ -17,6 +17,8 @@
 #   SMP, MEM      default 2 CPUs, 2048 MiB
 #   QEMU_ACCEL    the -accel value (default tcg,thread=single; see below)
 #   APPEND        more kernel command line
+#   QEMU_EXTRA    more QEMU arguments, split at spaces (for debugging, e.g.
+#                 -monitor unix:/tmp/mon.sock,server,nowait)
 #   QUIET=1       only write the log, do not copy the console to stdout
 #
 # Exit status: QEMU's (0 after the guest powered off or panicked), 124 when
@@ -73,6 +75,8 @@ QEMU_ACCEL=${QEMU_ACCEL:-tcg,thread=single}
 qemu=(qemu-system-x86_64 -accel "$QEMU_ACCEL" -cpu "$CPU" -smp "$SMP" -m "$MEM"
       -nographic -no-reboot -nic none
       -kernel "$VMLINUZ" -initrd "$INITRAMFS" -append "$cmdline")
+# shellcheck disable=SC2206
+[ -n "${QEMU_EXTRA:-}" ] && qemu+=($QEMU_EXTRA)
 
 echo "boot-qemu: $NAME: ${qemu[*]}" >&2
 start=$(date +%s)
