@@ -14,6 +14,8 @@
  *    interrupt; bad vectors and error codes are refused;
  *  - a delivery an exit cuts short (a nested fault on the handler's
  *    stack) goes in again, exactly once;
+ *  - three interrupts pending at once follow one another, each at the
+ *    IRET of the one before;
  *  - the in-kernel halt sleeps in BLOCKED until an injection or a KICK.
  */
 #include <errno.h>
@@ -25,6 +27,7 @@
 
 #define VEC_A		0x40
 #define VEC_B		0x41
+#define VEC_C		0x42
 /* A slot the guest has never touched: its first access is a nested fault. */
 #define FRESH_SLOT	1
 #define FRESH_GPA	(1ULL << 30)
@@ -63,6 +66,7 @@ static struct guest_vm *vm_with_vcpu(struct guest_vcpu **vcpu, guest_code_t code
 
 	vm_install_exception_handler(vm, VEC_A, guest_irq_handler);
 	vm_install_exception_handler(vm, VEC_B, guest_irq_handler);
+	vm_install_exception_handler(vm, VEC_C, guest_irq_handler);
 	/* Only the vectors the host injects: a real fault still fails the case. */
 	vm_install_exception_handler(vm, 0, guest_exc_handler);
 	vm_install_exception_handler(vm, 6, guest_exc_handler);
@@ -348,6 +352,50 @@ static void delivery_cut_short_by_nested_fault(void)
 	vm_free(vm);
 }
 
+/*
+ * Three vectors pending at once, the guest spinning with interrupts on:
+ * each handler's IRET is where the next one follows. They arrive highest
+ * first, each once, and the guest never spins at an IRET.
+ */
+static void guest_three_pending(void)
+{
+	uint64_t spins = 0;
+
+	asm volatile("cli");
+	GUEST_SYNC(1);			/* the host injects A, B and C here */
+	asm volatile("sti");
+	while (irq_count < 3 && spins < 100000000)
+		spins++;
+	GUEST_SYNC2(irq_count, spins);
+	GUEST_DONE();
+}
+
+static void three_pending_taken_in_turn(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_with_vcpu(&vcpu, guest_three_pending);
+	struct axvcpu_stats st;
+	struct ucall uc;
+
+	vcpu_expect_sync(vcpu, 1);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&vcpu->h, VEC_A));
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&vcpu->h, VEC_B));
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&vcpu->h, VEC_C));
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT_EQ(uc.args[0], 3);
+	sync_global_from_guest(vm, order);
+	sync_global_from_guest(vm, norder);
+	TEST_ASSERT_EQ(norder, 3);
+	TEST_ASSERT_EQ(order[0], VEC_C);
+	TEST_ASSERT_EQ(order[1], VEC_B);
+	TEST_ASSERT_EQ(order[2], VEC_A);
+	vcpu_stats_get(vcpu, &st);
+	/* A handful of exits per interrupt, not an exit storm at an IRET. */
+	TEST_ASSERT_LT(st.hw_exits, 100);
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, NULL), UCALL_DONE);
+	vm_free(vm);
+}
+
 /* ---- the in-kernel halt -------------------------------------------------- */
 
 static void guest_halt_loop(void)
@@ -419,6 +467,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(exception_frames),
 	TEST_CASE(exception_argument_errors),
 	TEST_CASE(delivery_cut_short_by_nested_fault),
+	TEST_CASE(three_pending_taken_in_turn),
 	TEST_CASE(halt_blocked_until_kick_and_inject),
 };
 

@@ -172,7 +172,7 @@ struct svm_emul {
  * @iret_rip:      RIP of the intercepted IRET.
  * @step:          RFLAGS.TF is ours, to exit after one instruction where
  *                 an NMI waits (the IRET, or an instruction in a shadow).
- * @step_iret:     that instruction is the IRET, which loads RFLAGS itself.
+ * @step_iret:     that instruction is an IRET, which loads RFLAGS itself.
  * @step_guest_tf: the guest's own TF while @step is set.
  * @step_shadow:   the step began in an interrupt shadow, at @step_rip: the
  *                 shadow holds while RIP is still there.
@@ -185,6 +185,8 @@ struct svm_emul {
  * @virq_offered:  this entry offered it (V_IRQ set): an exit with V_IRQ
  *                 clear means it was taken.
  * @injected:      the EVENTINJ the last entry carried.
+ * @at_iret:       the last exit was the IRET intercept, at @at_iret_rip.
+ * @at_iret_rip:   RIP of that IRET.
  */
 struct svm_events {
 	bool exc_pending;
@@ -204,6 +206,8 @@ struct svm_events {
 	u8 virq;
 	bool virq_offered;
 	u32 injected;
+	bool at_iret;
+	u64 at_iret_rip;
 };
 
 /**

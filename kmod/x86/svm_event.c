@@ -12,7 +12,9 @@
  * core's bitmap when offered and stays the backend's (@virq) until an exit
  * shows it taken: V_IRQ clear and EXITINTINFO not reporting its delivery
  * cut short. With more vectors pending behind it, the guest's next IRET
- * (the end of the handler, as a rule) exits, so the next one follows.
+ * (the end of the handler, as a rule) exits, so the next one follows: it
+ * is offered there and the guest single-steps over that IRET, which then
+ * runs (an intercept armed again would stop it at the same IRET forever).
  * EVENTINJ would need the VMM to find the window itself, and QEMU 7.2's
  * TCG delivers an EVENTINJ interrupt a second time, with IF clear, when
  * its vCPU is scheduled out before the guest's next exit.
@@ -92,10 +94,16 @@ bool svm_irq_window_open(struct svm_vcpu *v)
 	       !svm_event_busy(v) && !v->ev.exc_pending && !v->ev.virq_armed;
 }
 
+/* The guest stands at the IRET whose intercept was the last exit. */
+static bool svm_at_iret(struct svm_vcpu *v)
+{
+	return v->ev.at_iret && v->vmcb->save.rip == v->ev.at_iret_rip;
+}
+
 /*
  * Exit after the next instruction: the window of an NMI waiting at an
- * IRET or in a shadow, or of an interrupt waiting in a shadow, is right
- * after it.
+ * IRET or in a shadow, or of an interrupt waiting in a shadow or behind
+ * the one offered at an IRET, is right after it.
  */
 static void svm_step_one(struct svm_vcpu *v)
 {
@@ -107,7 +115,7 @@ static void svm_step_one(struct svm_vcpu *v)
 	e->step = true;
 	e->step_shadow = svm_shadow_bit(v);
 	e->step_rip = v->vmcb->save.rip;
-	e->step_iret = e->iret_seen;
+	e->step_iret = e->iret_seen || svm_at_iret(v);
 	e->step_guest_tf = *rflags & SVM_RFLAGS_TF;
 	*rflags |= SVM_RFLAGS_TF;
 }
@@ -232,9 +240,16 @@ void svm_events_enter(struct svm_vcpu *v, bool want_window)
 			svm_open_irq_window(v);
 		}
 	}
-	/* More behind the offered one: exit when its handler returns. */
-	if (e->virq_offered && irq >= 0)
-		ctl->intercept_misc1 |= VMCB_INTERCEPT1_IRET;
+	/*
+	 * More behind the offered one: exit when its handler returns, or,
+	 * at that IRET already, right after it.
+	 */
+	if (e->virq_offered && irq >= 0) {
+		if (svm_at_iret(v))
+			svm_step_one(v);
+		else
+			ctl->intercept_misc1 |= VMCB_INTERCEPT1_IRET;
+	}
 	e->injected = ctl->event_inj;
 }
 
@@ -259,6 +274,7 @@ void svm_events_exit(struct svm_vcpu *v)
 	u8 vector = info & VMCB_EVENT_VECTOR_MASK;
 	bool cut_short;
 
+	e->at_iret = false;
 	/*
 	 * QEMU 7.2's TCG reports an interrupt whose delivery was cut short
 	 * as an exception of its vector; no exception has a vector above 31.
@@ -311,6 +327,8 @@ void svm_events_exit(struct svm_vcpu *v)
 void svm_event_iret(struct svm_vcpu *v)
 {
 	v->vmcb->control.intercept_misc1 &= ~VMCB_INTERCEPT1_IRET;
+	v->ev.at_iret = true;
+	v->ev.at_iret_rip = v->vmcb->save.rip;
 	if (v->ev.nmi_masked && !v->ev.iret_seen) {
 		v->ev.iret_seen = true;
 		v->ev.iret_rip = v->vmcb->save.rip;
