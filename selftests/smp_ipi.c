@@ -2,7 +2,8 @@
 /*
  * smp_ipi: IPIs between VCPUs of one VM, each VCPU in its own thread and
  * parked in the kernel by HLT (AXVCPU_OPT_HALT_IN_KERNEL) until an
- * interrupt wakes it.
+ * interrupt wakes it. Each VCPU runs in a libaxvcpu-user thread
+ * (axvcpu_vcpu_thread_start()) with callbacks per exit.
  *
  *  - two VCPUs ping-pong 10 000 IPIs written to the x2APIC ICR, which the
  *    VMM forwards from each SEND_IPI exit as AXVCPU_INJECT_INTERRUPT;
@@ -11,7 +12,7 @@
  *    physical, logical and broadcast destination, an unknown destination
  *    dropped; every count exact.
  */
-#include <pthread.h>
+#include <errno.h>
 
 #include "guest.h"
 
@@ -111,49 +112,64 @@ struct runner {
 	struct guest_vcpu *vcpu;
 	struct guest_vcpu *peer;	/* forwarded IPIs go there */
 	uint64_t send_ipi_exits;
+	struct axvcpu_vcpu_thread thread;
 };
 
-/*
- * Run until GUEST_DONE. A SEND_IPI exit (only without the in-kernel
- * path) must name the peer, and is forwarded to it as INJECT_INTERRUPT.
- */
-static void *runner_fn(void *arg)
+/* SEND_IPI (only without the in-kernel path): to the peer, as an injection. */
+static int on_send_ipi(struct axvcpu_vcpu_handle *h, void *opaque)
 {
-	struct runner *r = arg;
-	struct guest_vcpu *vcpu = r->vcpu;
-	struct axvcpu_run *run = vcpu->run;
-	struct axvcpu_interrupt irq = { .vector = IPI_VECTOR };
-	struct ucall uc;
+	struct runner *r = opaque;
+	struct axvcpu_run *run = h->run;
 
-	vcpu_bind(vcpu);
-	for (;;) {
-		TEST_ASSERT_OK(vcpu_run(vcpu));
-		if (run->exit_reason != AXVCPU_EXIT_SEND_IPI) {
-			/* Anything but a ucall fails here, naming the exit. */
-			if (get_ucall(vcpu, &uc) == UCALL_NONE)
-				vcpu_assert_exit(vcpu, AXVCPU_EXIT_SEND_IPI);
-			ucall_check(__FILE__, __LINE__, &uc, UCALL_DONE);
-			return NULL;
-		}
-		TEST_ASSERT(r->peer, "SEND_IPI exit from VCPU %u", vcpu->id);
-		TEST_ASSERT_EQ(run->send_ipi.target_cpu, r->peer->id);
-		TEST_ASSERT_EQ(run->send_ipi.to_all, 0);
-		TEST_ASSERT_EQ(run->send_ipi.to_self, 0);
-		TEST_ASSERT_EQ(run->send_ipi.vector, IPI_VECTOR);
-		TEST_ASSERT_OK(test_ioctl(r->peer->h.fd, AXVCPU_INJECT_INTERRUPT, &irq));
-		r->send_ipi_exits++;
-	}
+	TEST_ASSERT(r->peer, "SEND_IPI exit from VCPU %u", h->id);
+	TEST_ASSERT_EQ(run->send_ipi.target_cpu, r->peer->id);
+	TEST_ASSERT_EQ(run->send_ipi.to_all, 0);
+	TEST_ASSERT_EQ(run->send_ipi.to_self, 0);
+	TEST_ASSERT_EQ(run->send_ipi.vector, IPI_VECTOR);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&r->peer->h, IPI_VECTOR));
+	r->send_ipi_exits++;
+	return 0;
 }
 
+/* The ucall port: GUEST_DONE ends the loop (with 1), anything else fails. */
+static int on_io(struct axvcpu_vcpu_handle *h, void *opaque)
+{
+	struct runner *r = opaque;
+	struct ucall uc;
+
+	(void)h;
+	if (get_ucall(r->vcpu, &uc) == UCALL_NONE)
+		vcpu_assert_exit(r->vcpu, AXVCPU_EXIT_SEND_IPI);
+	ucall_check(__FILE__, __LINE__, &uc, UCALL_DONE);
+	return 1;
+}
+
+/* Any other exit fails the case, naming it. */
+static int on_other(struct axvcpu_vcpu_handle *h, void *opaque)
+{
+	struct runner *r = opaque;
+
+	(void)h;
+	vcpu_assert_exit(r->vcpu, AXVCPU_EXIT_SEND_IPI);
+	return -EPROTO;
+}
+
+static const struct axvcpu_exit_handlers ipi_handlers = {
+	.io = on_io,
+	.send_ipi = on_send_ipi,
+	.other = on_other,
+};
+
+/* Each VCPU in a libaxvcpu-user thread, until its GUEST_DONE. */
 static void run_all(struct runner *r, unsigned int n)
 {
-	pthread_t threads[GUEST_MAX_VCPUS];
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		TEST_ASSERT_EQ(pthread_create(&threads[i], NULL, runner_fn, &r[i]), 0);
+		TEST_ASSERT_OK(axvcpu_vcpu_thread_start(&r[i].thread, &r[i].vcpu->h,
+							&ipi_handlers, &r[i]));
 	for (i = 0; i < n; i++)
-		TEST_ASSERT_EQ(pthread_join(threads[i], NULL), 0);
+		TEST_ASSERT_EQ(axvcpu_vcpu_thread_join(&r[i].thread), 1);
 }
 
 static void ping_pong(bool in_kernel)

@@ -3,10 +3,14 @@
  * vcpu_threads: 4 VMs x 4 VCPUs, each VCPU bound in a thread of its own
  * and moved between the online CPUs while it runs a loop of ucalls and
  * hypercalls whose results it checks; every VCPU finishes with the right
- * values and every VM's memory shows all its VCPUs' work.
+ * values and every VM's memory shows all its VCPUs' work; and
+ * libaxvcpu-user's run loop in a thread of its own, with callbacks per
+ * exit, its unhandled exit, a callback's own result and a stop.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include "guest.h"
 
@@ -132,8 +136,117 @@ static void four_vms_four_vcpus(void)
 	}
 }
 
+/* ---- libaxvcpu-user's run loop ----------------------------------------- */
+
+#define LOOP_HC		0x321
+#define LOOP_MMIO_GPA	0xd0000000ULL
+
+static volatile uint64_t loop_spins;
+
+static void guest_loop_exits(void)
+{
+	GUEST_ASSERT_EQ(guest_vmmcall(LOOP_HC, 1, 0, 0, 0, 0, 0), 42);
+	guest_halt();
+	*(volatile uint32_t *)LOOP_MMIO_GPA = 0x1234;	/* no region: MMIO_WRITE */
+	for (;;)
+		loop_spins++;
+}
+
+struct loop_counts {
+	int hypercalls, halts, intrs;
+};
+
+static int on_hypercall(struct axvcpu_vcpu_handle *h, void *opaque)
+{
+	struct loop_counts *n = opaque;
+
+	TEST_ASSERT_EQ(h->run->hypercall.nr, LOOP_HC);
+	axvcpu_complete_hypercall(h, 42);
+	n->hypercalls++;
+	return 0;
+}
+
+static int on_halt(struct axvcpu_vcpu_handle *h, void *opaque)
+{
+	struct loop_counts *n = opaque;
+
+	(void)h;
+	n->halts++;
+	return 0;
+}
+
+/* INTR from a KICK without stop: end the loop with a value of our own. */
+static int on_intr(struct axvcpu_vcpu_handle *h, void *opaque)
+{
+	struct loop_counts *n = opaque;
+
+	(void)h;
+	n->intrs++;
+	return 5;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * axvcpu_vcpu_thread_start(): each exit reaches its callback, an exit
+ * without one ends the loop with AXVCPU_LOOP_UNHANDLED, a callback's
+ * non-zero return ends it with that value, and thread_stop ends a guest
+ * that never exits on its own.
+ */
+static void run_loop_callbacks(void)
+{
+	const struct axvcpu_exit_handlers first = {
+		.hypercall = on_hypercall, .halt = on_halt,
+	};
+	const struct axvcpu_exit_handlers kicked = { .intr = on_intr };
+	struct loop_counts n = { 0 };
+	struct axvcpu_vcpu_thread t;
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_loop_exits);
+
+	TEST_ASSERT_OK(axvcpu_vcpu_unbind(&vcpu->h));
+	TEST_ASSERT_OK(axvcpu_vcpu_thread_start(&t, &vcpu->h, &first, &n));
+	TEST_ASSERT_EQ(axvcpu_vcpu_thread_join(&t), AXVCPU_LOOP_UNHANDLED);
+	TEST_ASSERT_EQ(axvcpu_vcpu_thread_join(&t), -EINVAL);
+	TEST_ASSERT_EQ(n.hypercalls, 1);
+	TEST_ASSERT_EQ(n.halts, 1);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_WRITE);
+	TEST_ASSERT_EQ(vcpu->run->mmio.gpa, LOOP_MMIO_GPA);
+	TEST_ASSERT_EQ(vcpu->run->mmio.data, 0x1234);
+	/* The thread unbound the VCPU when its loop ended. */
+	TEST_ASSERT_EQ(vcpu_state(vcpu), AXVCPU_STATE_FREE);
+
+	/* A KICK alone is an INTR exit for the callback. */
+	TEST_ASSERT_OK(axvcpu_vcpu_thread_start(&t, &vcpu->h, &kicked, &n));
+	sleep_ms(50);
+	TEST_ASSERT_OK(axvcpu_vcpu_kick(&vcpu->h));
+	TEST_ASSERT_EQ(axvcpu_vcpu_thread_join(&t), 5);
+	TEST_ASSERT_EQ(n.intrs, 1);
+
+	/* thread_stop: the loop ends with 0 without calling on_intr. */
+	TEST_ASSERT_OK(axvcpu_vcpu_thread_start(&t, &vcpu->h, &kicked, &n));
+	sleep_ms(50);
+	TEST_ASSERT_OK(axvcpu_vcpu_thread_stop(&t));
+	TEST_ASSERT_EQ(axvcpu_vcpu_thread_join(&t), 0);
+	TEST_ASSERT_EQ(n.intrs, 1);
+	sync_global_from_guest(vm, loop_spins);
+	TEST_ASSERT_GT(loop_spins, 0);
+
+	/* A VCPU bound elsewhere: the thread reports BIND's error. */
+	vcpu_bind(vcpu);
+	TEST_ASSERT_OK(axvcpu_vcpu_thread_start(&t, &vcpu->h, &kicked, &n));
+	TEST_ASSERT_ERRNO(axvcpu_vcpu_thread_join(&t), -EBADFD);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	{ .name = "four_vms_four_vcpus", .fn = four_vms_four_vcpus, .timeout = 100 },
+	TEST_CASE(run_loop_callbacks),
 };
 
 int main(void)

@@ -10,6 +10,7 @@
 #ifndef AXVCPU_USER_H
 #define AXVCPU_USER_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/axvcpu.h>
@@ -184,6 +185,126 @@ void axvcpu_complete_sysreg_read(struct axvcpu_vcpu_handle *vcpu, uint64_t data)
 void axvcpu_complete_hypercall(struct axvcpu_vcpu_handle *vcpu, uint64_t ret);
 /** axvcpu_complete_mmio_read() - answer an MMIO_READ with @data. */
 void axvcpu_complete_mmio_read(struct axvcpu_vcpu_handle *vcpu, uint64_t data);
+
+/* ---- run loop and VCPU threads --------------------------------------- */
+
+/**
+ * typedef axvcpu_exit_fn - handles the exit in @vcpu->run.
+ * @vcpu:   the VCPU, back from RUN.
+ * @opaque: the caller's pointer given to the loop.
+ *
+ * Return: 0 to run the VCPU again (after completing a read exit with one of
+ * the axvcpu_complete_*() calls); anything else ends the loop, which
+ * returns that value: a positive value of the caller's choosing, or a
+ * negative errno.
+ */
+typedef int (*axvcpu_exit_fn)(struct axvcpu_vcpu_handle *vcpu, void *opaque);
+
+/**
+ * struct axvcpu_exit_handlers - one callback per exit type; any may be NULL.
+ * @io:          IO_READ and IO_WRITE.
+ * @mmio:        MMIO_READ and MMIO_WRITE.
+ * @sysreg:      SYSREG_READ and SYSREG_WRITE.
+ * @hypercall:   HYPERCALL.
+ * @halt:        HALT.
+ * @send_ipi:    SEND_IPI.
+ * @cpu_up:      CPU_UP.
+ * @cpu_down:    CPU_DOWN.
+ * @system_down: SYSTEM_DOWN.
+ * @intr:        INTR (a signal, a KICK or immediate_exit ended RUN); when
+ *               NULL the loop runs the VCPU again.
+ * @other:       every exit whose own callback is NULL or that has none here
+ *               (NESTED_PAGE_FAULT, FAIL_ENTRY, INTERNAL_ERROR,
+ *               EXTERNAL_INTERRUPT, IRQ_WINDOW_OPEN, ...). When it is NULL
+ *               too, such an exit ends the loop with AXVCPU_LOOP_UNHANDLED.
+ */
+struct axvcpu_exit_handlers {
+	axvcpu_exit_fn io;
+	axvcpu_exit_fn mmio;
+	axvcpu_exit_fn sysreg;
+	axvcpu_exit_fn hypercall;
+	axvcpu_exit_fn halt;
+	axvcpu_exit_fn send_ipi;
+	axvcpu_exit_fn cpu_up;
+	axvcpu_exit_fn cpu_down;
+	axvcpu_exit_fn system_down;
+	axvcpu_exit_fn intr;
+	axvcpu_exit_fn other;
+};
+
+/* What the loop returns for an exit no callback takes; run->exit_reason says which. */
+#define AXVCPU_LOOP_UNHANDLED	1
+
+/**
+ * axvcpu_vcpu_run_loop() - RUN @vcpu (bound to the calling thread) again
+ * and again, handing each exit to its callback in @h.
+ * @vcpu:   the VCPU.
+ * @h:      the callbacks.
+ * @opaque: passed to every callback.
+ * @stop:   when not NULL, the loop returns 0 once *@stop is non-zero, seen
+ *          before each RUN and whenever RUN returns -EINTR (so a KICK
+ *          after setting it ends the loop promptly).
+ *
+ * Return: 0 when stopped; a callback's non-zero return;
+ * AXVCPU_LOOP_UNHANDLED; or RUN's negative errno other than -EINTR.
+ */
+int axvcpu_vcpu_run_loop(struct axvcpu_vcpu_handle *vcpu, const struct axvcpu_exit_handlers *h,
+			 void *opaque, const volatile int *stop);
+
+/**
+ * struct axvcpu_vcpu_thread - a VCPU run by axvcpu_vcpu_run_loop() in a
+ * thread of its own. Filled by axvcpu_vcpu_thread_start(); read-only to
+ * the caller.
+ * @vcpu:     the VCPU.
+ * @handlers: its callbacks (must outlive the thread).
+ * @opaque:   passed to them.
+ * @thread:   the thread.
+ * @stop:     set by axvcpu_vcpu_thread_stop().
+ * @result:   the loop's return value, or the BIND error.
+ * @started:  the thread exists and has not been joined.
+ */
+struct axvcpu_vcpu_thread {
+	struct axvcpu_vcpu_handle *vcpu;
+	const struct axvcpu_exit_handlers *handlers;
+	void *opaque;
+	pthread_t thread;
+	volatile int stop;
+	int result;
+	int started;
+};
+
+/**
+ * axvcpu_vcpu_thread_start() - start a thread that binds @vcpu, runs the
+ * loop with @handlers and unbinds it when the loop ends. @vcpu must not be
+ * bound to another thread (unbind it first).
+ * @t:        the thread's state, kept by the caller until joined.
+ * @vcpu:     the VCPU.
+ * @handlers: the callbacks, called in the new thread.
+ * @opaque:   passed to them.
+ *
+ * Return: 0 or a negative errno from pthread_create().
+ */
+int axvcpu_vcpu_thread_start(struct axvcpu_vcpu_thread *t, struct axvcpu_vcpu_handle *vcpu,
+			     const struct axvcpu_exit_handlers *handlers, void *opaque);
+
+/**
+ * axvcpu_vcpu_thread_stop() - ask the loop to end and KICK the VCPU, so a
+ * RUN in progress (in the guest or blocked in HLT) returns at once. A kick
+ * that finds the loop over already ends the VCPU's next RUN instead.
+ * @t: a started thread.
+ *
+ * Return: 0 or the KICK's negative errno.
+ */
+int axvcpu_vcpu_thread_stop(struct axvcpu_vcpu_thread *t);
+
+/**
+ * axvcpu_vcpu_thread_join() - wait for the thread to end.
+ * @t: a started thread.
+ *
+ * Return: the loop's result (see axvcpu_vcpu_run_loop()); -EINVAL when
+ * @t was not started or is joined already.
+ */
+int axvcpu_vcpu_thread_join(struct axvcpu_vcpu_thread *t);
 
 #ifdef __cplusplus
 }
