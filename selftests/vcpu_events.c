@@ -13,7 +13,7 @@
  *  - an injected exception arrives with its error code, before a pending
  *    interrupt; bad vectors and error codes are refused;
  *  - a delivery an exit cuts short (a nested fault on the handler's
- *    stack) goes in again, exactly once;
+ *    stack or on the IDT) goes in again, exactly once;
  *  - three interrupts pending at once follow one another, each at the
  *    IRET of the one before;
  *  - the in-kernel halt sleeps in BLOCKED until an injection or a KICK.
@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "guest.h"
 
@@ -353,6 +354,43 @@ static void delivery_cut_short_by_nested_fault(void)
 }
 
 /*
+ * Drop the nested mapping of the guest's IDT page: an mprotect() round
+ * trip of its host page runs the MMU notifier, the bytes stay.
+ */
+static void zap_idt(struct guest_vm *vm)
+{
+	void *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
+
+	TEST_ASSERT_SYSCALL(mprotect(idt, GUEST_PAGE_SIZE, PROT_READ));
+	TEST_ASSERT_SYSCALL(mprotect(idt, GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE));
+}
+
+/* The same with the gate read from the IDT as the exit that cuts it short. */
+static void delivery_cut_short_by_idt_fault(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_with_vcpu(&vcpu, guest_cut_short);
+	struct axvcpu_stats s0, s1;
+
+	vm_install_exception_handler(vm, GUEST_VEC_NMI, guest_count_nmi);
+	vcpu_expect_sync(vcpu, 1);
+	vcpu_stats_get(vcpu, &s0);
+	zap_idt(vm);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&vcpu->h, VEC_A));
+	vcpu_expect_sync(vcpu, 2);
+	vcpu_stats_get(vcpu, &s1);
+	/* At least the nested fault on the IDT before the ucall's exit. */
+	TEST_ASSERT_GE(s1.hw_exits - s0.hw_exits, 2);
+	zap_idt(vm);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_nmi(&vcpu->h));
+	vcpu_expect_sync(vcpu, 3);
+	zap_idt(vm);
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_exception(&vcpu->h, 13, 7));
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, NULL), UCALL_DONE);
+	vm_free(vm);
+}
+
+/*
  * Three vectors pending at once, the guest spinning with interrupts on:
  * each handler's IRET is where the next one follows. They arrive highest
  * first, each once, and the guest never spins at an IRET.
@@ -467,6 +505,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(exception_frames),
 	TEST_CASE(exception_argument_errors),
 	TEST_CASE(delivery_cut_short_by_nested_fault),
+	TEST_CASE(delivery_cut_short_by_idt_fault),
 	TEST_CASE(three_pending_taken_in_turn),
 	TEST_CASE(halt_blocked_until_kick_and_inject),
 };
