@@ -11,7 +11,8 @@
  *  - an NMI is blocked until the IRET of its handler, and a second one is
  *    taken right after that IRET;
  *  - an injected exception arrives with its error code, before a pending
- *    interrupt; bad vectors and error codes are refused;
+ *    interrupt; bad vectors and error codes are refused, for interrupts
+ *    and exceptions;
  *  - a delivery an exit cuts short (a nested fault on the handler's
  *    stack or on the IDT) goes in again, exactly once;
  *  - three interrupts pending at once follow one another, each at the
@@ -299,6 +300,34 @@ static void exception_argument_errors(void)
 	vm_free(vm);
 }
 
+/* Interrupt vectors below 32 or above 255, flags, reserved fields, state. */
+static void interrupt_argument_errors(void)
+{
+	static const uint32_t bad[] = { 0, 2, 14, 31, 256, 1000 };
+	struct guest_vm *vm = vm_create(GUEST_RAM_SIZE);
+	struct guest_vcpu *created = vm_vcpu_create(vm, 1);
+	struct guest_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_exceptions);
+	struct axvcpu_interrupt irq = { .vector = VEC_A };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		TEST_ASSERT_ERRNO(axvcpu_vcpu_inject_interrupt(&vcpu->h, bad[i]), -EINVAL);
+	irq.flags = 1;
+	TEST_ASSERT_ERRNO(test_ioctl(vcpu->h.fd, AXVCPU_INJECT_INTERRUPT, &irq), -EINVAL);
+	irq.flags = 0;
+	irq.reserved[2] = 1;
+	TEST_ASSERT_ERRNO(test_ioctl(vcpu->h.fd, AXVCPU_INJECT_INTERRUPT, &irq), -EINVAL);
+	TEST_ASSERT_ERRNO(test_ioctl(vcpu->h.fd, AXVCPU_INJECT_INTERRUPT, (void *)8), -EFAULT);
+	TEST_ASSERT_ERRNO(axvcpu_vcpu_inject_interrupt(&created->h, VEC_A), -EBADFD);
+	TEST_ASSERT_ERRNO(axvcpu_vcpu_inject_nmi(&created->h), -EBADFD);
+	/* Nothing was made pending by the refused calls; one NMI is latched. */
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&vcpu->h, 32));
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_interrupt(&vcpu->h, 255));
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_nmi(&vcpu->h));
+	TEST_ASSERT_ERRNO(axvcpu_vcpu_inject_nmi(&vcpu->h), -EEXIST);
+	vm_free(vm);
+}
+
 /* ---- deliveries cut short --------------------------------------------- */
 
 static void guest_count_nmi(struct guest_exc_frame *frame)
@@ -504,6 +533,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(nmi_blocked_until_iret),
 	TEST_CASE(exception_frames),
 	TEST_CASE(exception_argument_errors),
+	TEST_CASE(interrupt_argument_errors),
 	TEST_CASE(delivery_cut_short_by_nested_fault),
 	TEST_CASE(delivery_cut_short_by_idt_fault),
 	TEST_CASE(three_pending_taken_in_turn),
