@@ -61,7 +61,6 @@ struct runner {
 	pthread_t thread;
 	int ret;
 	uint32_t exit_reason;
-	uint64_t end_ns;
 	volatile int done;
 };
 
@@ -72,7 +71,6 @@ static void *runner_fn(void *arg)
 	vcpu_bind(r->vcpu);
 	r->ret = vcpu_run(r->vcpu);
 	r->exit_reason = r->vcpu->run->exit_reason;
-	r->end_ns = now_ns();
 	TEST_ASSERT_OK(axvcpu_vcpu_unbind(&r->vcpu->h));
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -116,37 +114,39 @@ static void guest_halt_if_clear(void)
 	GUEST_DONE();
 }
 
+/* RUN @vcpu (unbound) in @r until it blocks; an NMI must end that RUN. */
+static void nmi_ends_blocked_run(struct runner *r, struct guest_vcpu *vcpu)
+{
+	uint64_t t0;
+
+	runner_start(r, vcpu);
+	wait_blocked(vcpu);
+	t0 = now_ns();
+	TEST_ASSERT_OK(axvcpu_vcpu_inject_nmi(&vcpu->h));
+	runner_join(r, t0);
+	TEST_ASSERT_OK(r->ret);
+}
+
 static void halt_if_clear_waits_for_nmi(void)
 {
 	struct guest_vcpu *vcpu;
 	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_halt_if_clear);
 	struct runner r;
 	struct ucall uc;
-	uint64_t t0;
 
 	vm_install_exception_handler(vm, GUEST_VEC_NMI, guest_nmi_halts);
 	vcpu_halt_in_kernel(vcpu, 0);
 	TEST_ASSERT_OK(axvcpu_vcpu_unbind(&vcpu->h));
 
 	/* IF clear, NMIs open: the HLT blocks, the NMI wakes it. */
-	runner_start(&r, vcpu);
-	wait_blocked(vcpu);
-	t0 = now_ns();
-	TEST_ASSERT_OK(axvcpu_vcpu_inject_nmi(&vcpu->h));
-	runner_join(&r, t0);
-	TEST_ASSERT_OK(r.ret);
+	nmi_ends_blocked_run(&r, vcpu);
 	vcpu_bind(vcpu);
 	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_SYNC);
 	TEST_ASSERT_EQ(uc.args[0], 1);
 
 	/* IF clear: blocks again; the second NMI's handler halts for good. */
 	TEST_ASSERT_OK(axvcpu_vcpu_unbind(&vcpu->h));
-	runner_start(&r, vcpu);
-	wait_blocked(vcpu);
-	t0 = now_ns();
-	TEST_ASSERT_OK(axvcpu_vcpu_inject_nmi(&vcpu->h));
-	runner_join(&r, t0);
-	TEST_ASSERT_OK(r.ret);
+	nmi_ends_blocked_run(&r, vcpu);
 	TEST_ASSERT_EQ(r.exit_reason, AXVCPU_EXIT_HALT);
 
 	/* The handler returns, the IRET ends its NMI, the guest goes on. */
