@@ -48,6 +48,9 @@ static axvcpu_exit_fn exit_handler(const struct axvcpu_exit_handlers *h, uint32_
 	case AXVCPU_EXIT_INTR:
 		fn = h->intr;
 		break;
+	case AXVCPU_EXIT_IRQ_WINDOW_OPEN:
+		fn = h->irq_window;
+		break;
 	}
 	return fn ? fn : h->other;
 }
@@ -61,6 +64,11 @@ int axvcpu_vcpu_run_loop(struct axvcpu_vcpu_handle *vcpu, const struct axvcpu_ex
 	for (;;) {
 		if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
 			return 0;
+		if (h->pre_run) {
+			ret = h->pre_run(vcpu, opaque);
+			if (ret)
+				return ret;
+		}
 		ret = axvcpu_vcpu_run(vcpu);
 		if (ret == -EINTR) {
 			/* A signal, a KICK or immediate_exit: exit INTR. */

@@ -10,12 +10,14 @@
 #include "axvcpu-user.h"
 #include "internal.h"
 
-int axvcpu_vm_create(struct axvcpu_sys *sys, struct axvcpu_vm_handle *vm)
+int axvcpu_vm_create_flags(struct axvcpu_sys *sys, uint32_t flags, struct axvcpu_vm_handle *vm)
 {
 	struct axvcpu_create_vm args;
 	int fd;
 
+	/* The kernel checks @flags: a bit it does not know is -EINVAL. */
 	memset(&args, 0, sizeof(args));
+	args.flags = flags;
 	vm->fd = -1;
 	vm->sys = sys;
 
@@ -26,6 +28,11 @@ int axvcpu_vm_create(struct axvcpu_sys *sys, struct axvcpu_vm_handle *vm)
 
 	vm->fd = fd;
 	return 0;
+}
+
+int axvcpu_vm_create(struct axvcpu_sys *sys, struct axvcpu_vm_handle *vm)
+{
+	return axvcpu_vm_create_flags(sys, 0, vm);
 }
 
 void axvcpu_vm_close(struct axvcpu_vm_handle *vm)
