@@ -8,7 +8,13 @@
 #define AXVCPU_USER_INTERNAL_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+
+#include "axvcpu-user.h"
+
+/* Shared between the library's files; never exported from the .so. */
+#define AXVCPU_INTERNAL __attribute__((visibility("hidden")))
 
 /**
  * xioctl() - ioctl() with the library's error convention.
@@ -25,5 +31,12 @@ static inline int xioctl(int fd, unsigned long req, void *arg)
 
 	return ret < 0 ? -errno : ret;
 }
+
+/**
+ * axvcpu_internal_ram_range() - whether [@gpa, @gpa + @len) is guest RAM
+ * of @mem, possibly across adjacent regions (mem.c). Length 0 is.
+ */
+AXVCPU_INTERNAL int axvcpu_internal_ram_range(const struct axvcpu_guest_mem *mem, uint64_t gpa,
+					      uint64_t len);
 
 #endif /* AXVCPU_USER_INTERNAL_H */
