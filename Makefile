@@ -13,8 +13,11 @@
 #                     (Documentation/testing.rst); closes "N passed, N failed"
 #   make run          boot QEMU -cpu EPYC,+svm,+npt, load the module, show
 #                     what the backend found, power off
-#   make install      axvcpu.ko for the running kernel, the ABI header into
-#                     /usr/include/linux, and the user library if built
+#   make install      libaxvcpu-user (built if need be), its header and the
+#                     ABI header into $(DESTDIR)$(PREFIX) (default /usr/local;
+#                     include/axvcpu-user.h, include/linux/axvcpu.h, lib/),
+#                     and axvcpu.ko for the running kernel when its headers
+#                     are installed (skipped with a note otherwise)
 #   make clean        module objects and build/ except the fetched kernel
 #   make distclean    all of build/
 #
@@ -33,6 +36,9 @@ USER_KDIR := $(filter command line environment,$(origin KDIR))
 
 # The running kernel, for `make install`.
 INSTALL_KDIR ?= /lib/modules/$(shell uname -r)/build
+# Where `make install` puts the library and the headers (under DESTDIR).
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 # Use both cores unless the caller chose -j.
 JOBS ?= $(shell nproc)
@@ -90,19 +96,26 @@ run: check-kdir deps
 
 # The objects are rebuilt when axvcpu.ko was built for another kernel (the
 # fetched one, say): kbuild's command lines would not tell the difference.
-INSTALL_KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(INSTALL_KDIR)/include/generated/utsrelease.h)
+INSTALL_UTS = $(wildcard $(INSTALL_KDIR)/include/generated/utsrelease.h)
+INSTALL_KREL = $(if $(INSTALL_UTS),$(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(INSTALL_UTS)))
 
-install:
-	@test -d $(INSTALL_KDIR) || { echo "no $(INSTALL_KDIR): install the headers of the running kernel" >&2; exit 1; }
-	@if [ -f axvcpu.ko ] && [ "$$(modinfo -F vermagic axvcpu.ko | cut -d' ' -f1)" != "$(INSTALL_KREL)" ]; then \
-		$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) clean; \
-	fi
-	+$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) modules
-	+$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
-	install -D -m 0644 uapi/linux/axvcpu.h $(DESTDIR)/usr/include/linux/axvcpu.h
-	@if [ -f build/userlib/libaxvcpu-user.a ]; then \
-		$(MAKE) -C userlib TOP=$(CURDIR) install; \
-	fi
+# The module needs the running kernel's headers; without them it is left out
+# with one line, and the library and the headers are installed all the same.
+install: install-userlib install-module
+
+install-userlib:
+	+$(MAKE) -C userlib TOP=$(CURDIR) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
+
+install-module:
+	@if [ ! -d $(INSTALL_KDIR) ]; then \
+		echo "make install: no $(INSTALL_KDIR) (headers of the running kernel $$(uname -r)): axvcpu.ko not built or installed"; \
+		exit 0; \
+	fi; \
+	if [ -f axvcpu.ko ] && [ "$$(modinfo -F vermagic axvcpu.ko | cut -d' ' -f1)" != "$(INSTALL_KREL)" ]; then \
+		$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) clean || exit 1; \
+	fi; \
+	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) modules && \
+	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 # kbuild's own clean when a kernel tree is at hand; the same files by name
 # otherwise (say, after distclean).
@@ -122,4 +135,4 @@ clean:
 distclean: clean
 	rm -rf build
 
-.PHONY: check-kdir
+.PHONY: check-kdir install-userlib install-module
