@@ -20,7 +20,6 @@
 #define VEC_TIMER		0x40
 #define TIMER_TICKS		10
 #define TIMER_PERIOD		(10 * 1000 * 1000 / 16)	/* 10 ms at 1 GHz / 16 */
-#define SPIN_LOOPS		(1UL << 30)		/* seconds, not minutes */
 
 static unsigned int failures;
 
@@ -122,7 +121,7 @@ static void take_timer_ticks(void)
 {
 	idt_set_handler(VEC_TIMER, timer_tick);
 	apic_timer_start(APIC_TIMER_PERIODIC | VEC_TIMER, APIC_DIV_16, TIMER_PERIOD);
-	rt_spin_until(&ticks, TIMER_TICKS, SPIN_LOOPS);
+	rt_spin_until(&ticks, TIMER_TICKS, RT_SPIN_TIMEOUT);
 	apic_timer_stop();
 	step(ticks >= TIMER_TICKS, "timer: %u periodic interrupts of 10 ms\n", ticks);
 }

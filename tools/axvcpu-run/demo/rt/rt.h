@@ -169,6 +169,7 @@ void ioapic_route(unsigned int pin, uint8_t vector, uint8_t apic_id);
 void ioapic_mask(unsigned int pin);
 
 /* wait.c: bounded waits */
+#define RT_SPIN_TIMEOUT		(1UL << 25)	/* loops: ~8 s under TCG (0.25 us each) */
 bool rt_wait(bool (*done)(void *arg), void *arg, unsigned int ms);
 void rt_delay_ms(unsigned int ms);
 bool rt_wait_count(volatile unsigned int *count, unsigned int want, unsigned int ms);
