@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libaxvcpu-user: a thin C API over /dev/axvcpu.
+ * libaxvcpu-user: a thin C API over /dev/axvcpu, and what a VMM builds on
+ * it: a run loop with callbacks, VCPU threads, a guest memory tracker,
+ * image loaders and mode start helpers (Documentation/userlib.rst).
  *
  * Every function that can fail returns a negative errno (never sets errno
  * as its only report); handles are plain structs the caller may read.
  * The library allocates nothing the caller must free other than through
- * the matching axvcpu_*_close() call (or axvcpu_vm_free_memory()).
+ * the matching axvcpu_*_close() call (or axvcpu_vm_free_memory(),
+ * axvcpu_mem_release()).
  */
 #ifndef AXVCPU_USER_H
 #define AXVCPU_USER_H
