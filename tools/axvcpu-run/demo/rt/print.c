@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * printf and friends, to COM1. Supported: %d %i %u %x %X %p %s %c %%, the
- * flags '0', '-' and '#', a field width, and the sizes hh h l ll z.
+ * flags '0', '-' and '#', a field width, a precision for %s (at most that
+ * many characters), and the sizes hh h l ll z.
  * printf() formats into a buffer first and sends it under a lock with
  * interrupts off, so lines from different CPUs do not mix (an NMI
  * handler must not print: it could interrupt the lock's holder).
@@ -70,6 +71,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	for (; *fmt; fmt++) {
 		bool left = false, alt = false;
 		unsigned int width = 0, size_l = 0;
+		size_t prec = (size_t)-1, n;
 		char pad = ' ', c;
 		uint64_t u;
 		int64_t d;
@@ -89,6 +91,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
 			width = width * 10 + (unsigned int)(*fmt - '0');
+		if (*fmt == '.')
+			for (prec = 0, fmt++; *fmt >= '0' && *fmt <= '9'; fmt++)
+				prec = prec * 10 + (size_t)(*fmt - '0');
 		for (; *fmt == 'l' || *fmt == 'z' || *fmt == 'h'; fmt++)
 			size_l += *fmt != 'h';
 		c = *fmt;
@@ -114,7 +119,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			s = va_arg(ap, const char *);
 			if (!s)
 				s = "(null)";
-			put_padded(&o, s, strlen(s), width, left, ' ');
+			for (n = 0; n < prec && s[n]; n++)
+				;
+			put_padded(&o, s, n, width, left, ' ');
 			break;
 		case 'c':
 			c = (char)va_arg(ap, int);
