@@ -69,7 +69,9 @@ static void check_periodic(void)
 	      "%u interrupts", irqs);
 	check(ccr > 0 && ccr <= TEN_MS, "timer: the periodic current count reloads",
 	      "current count %u after %u periods", ccr, irqs);
+	/* A period that ended while IF was 0 is still in IRR: let it in first. */
 	apic_write(APIC_TIMER_ICR, 0);
+	settle(1);
 	seen = irqs;
 	settle(3);
 	check(irqs == seen && !apic_read(APIC_TIMER_CCR),
