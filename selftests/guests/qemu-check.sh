@@ -12,8 +12,12 @@
 # Prints one line per boot, "ok N - <args>: <done line>" or "not ok ..."
 # followed by the boot's output; exits 1 when any boot failed.
 
-ELF=${1:-../../build/images/mbtest.elf}
+ELF=${1:-$(dirname "$0")/../../build/images/mbtest.elf}
 QEMU=${QEMU:-qemu-system-x86_64}
+if [ ! -r "$ELF" ]; then
+	echo "qemu-check.sh: no $ELF (make -C selftests/guests)" >&2
+	exit 1
+fi
 TMP=$(mktemp -d) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 printf 'FOO=bar\nN=3\n' > "$TMP/env"
@@ -33,11 +37,17 @@ run() {
 	status=$?
 	last=$(tail -n 1 "$TMP/out")
 	# Status 3 (code 1) must come with a failed check, any other without.
+	# QEMU's own errors end in status 1 too: that one needs "done N/N".
 	want_failures=no
 	[ "$want" -eq 3 ] && want_failures=yes
 	failures=no
 	grep -q '^not ok' "$TMP/out" && failures=yes
-	if [ "$status" -eq "$want" ] && [ "$failures" = "$want_failures" ]; then
+	complete=yes
+	if [ "$want" -eq 1 ]; then
+		grep -Eq '^done ([0-9]+)/\1$' "$TMP/out" || complete=no
+	fi
+	if [ "$status" -eq "$want" ] && [ "$failures" = "$want_failures" ] &&
+	   [ "$complete" = yes ] && grep -q '^# mbtest: ' "$TMP/out"; then
 		echo "ok $n - $args: $last"
 	else
 		echo "not ok $n - $args: status $status, want $want"
