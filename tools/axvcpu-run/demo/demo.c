@@ -24,7 +24,7 @@
 static unsigned int failures;
 
 /* Print a step's outcome; count it when it failed. */
-static void step(bool ok, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) step(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
