@@ -153,8 +153,8 @@ static void check_x2apic(uint32_t xapic_version)
 	}
 	wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
 	apic_set_x2apic(true);
-	check(rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD, "apic: IA32_APIC_BASE bit 10 enters x2APIC mode",
-	      "%#lx", rdmsr(MSR_APIC_BASE));
+	check(rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD,
+	      "apic: IA32_APIC_BASE bit 10 enters x2APIC mode", "%#lx", rdmsr(MSR_APIC_BASE));
 	check_eq(rdmsr(0x802), 0, "apic: x2APIC ID (MSR 0x802) of CPU 0 is 0");
 	check_eq(rdmsr(0x803), xapic_version, "apic: x2APIC version (MSR 0x803) as in xAPIC mode");
 	check_eq(rdmsr(0x80d), 1, "apic: x2APIC LDR (MSR 0x80d) of CPU 0 is cluster 0, bit 0");

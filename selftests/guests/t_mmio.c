@@ -59,6 +59,6 @@ void test_mmio(void)
 	      "%lu, then %lu", before, after);
 	mmio_write64(ACCESSES, 0);
 	before = mmio_read64(ACCESSES);
-	check(before == after + 2, "mmio: ACCESSES ignores writes", "%lu after the write, %lu before",
-	      before, after);
+	check(before == after + 2, "mmio: ACCESSES ignores writes",
+	      "%lu after the write, %lu before", before, after);
 }

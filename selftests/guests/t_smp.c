@@ -11,7 +11,7 @@
 
 enum kind { PHYSICAL, FLAT, CLUSTER, OTHERS, ALL, SELF, NMI, NR_KINDS };
 
-#define VEC_CMD			(VEC_SMP + NR_KINDS)	/* "switch to the cluster model" */
+#define VEC_CMD			(VEC_SMP + NR_KINDS)	/* "use the cluster model" */
 #define WAIT_MS			1000
 #define EXTRA_MS		20
 
@@ -145,7 +145,8 @@ static void send_logical_ipis(uint64_t aps)
 			apic_send_ipi(cluster << 4 | mask, APIC_DEST_LOGICAL |
 				      APIC_LEVEL_ASSERT | (VEC_SMP + CLUSTER));
 	}
-	expect_hits(CLUSTER, aps, "smp: an IPI to each cluster's APs by cluster logical destination");
+	expect_hits(CLUSTER, aps,
+		    "smp: an IPI to each cluster's APs by cluster logical destination");
 }
 
 void test_smp(void)
