@@ -305,6 +305,68 @@ static void cpuid_apic_id_is_vcpu_id(void)
 	vm_free(vm);
 }
 
+/*
+ * A VMM's table, like the kernel's own answers, follows the guest at run
+ * time where the CPU's answer depends on it (KVM does the same): OSXSAVE
+ * is CR4.OSXSAVE when the table offers XSAVE, and leaf 0xD.0 EBX is the
+ * XSAVE size of the current XCR0, whatever the table says.
+ */
+#define CPUID_1_ECX_XSAVE	(1U << 26)
+#define CPUID_1_ECX_OSXSAVE	(1U << 27)
+
+static void guest_cpuid_runtime(void)
+{
+	uint32_t a, b, c, d, size = 576, ya, yb, yc, yd;
+	uint64_t cr4 = guest_read_cr4();
+
+	/* The guest entry enabled XSAVE from the table (CR4.OSXSAVE, XCR0). */
+	GUEST_ASSERT(cr4 & X86_CR4_OSXSAVE);
+	guest_cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(c & CPUID_1_ECX_OSXSAVE);
+	if (guest_xcr0 & XFEATURE_YMM) {
+		guest_cpuid(0xd, 2, &ya, &yb, &yc, &yd);
+		size = yb + ya;
+	}
+	guest_cpuid(0xd, 0, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(b, size);
+
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 & ~X86_CR4_OSXSAVE));
+	guest_cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(!(c & CPUID_1_ECX_OSXSAVE));
+	asm volatile("mov %0, %%cr4" : : "r"(cr4));
+	GUEST_DONE();
+}
+
+static void cpuid_table_follows_cr4_and_xcr0(void)
+{
+	struct axvcpu_cpuid_entry t[5];
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm;
+	unsigned int i;
+
+	memset(t, 0, sizeof(t));
+	t[0].function = 0;
+	t[1].function = 1;
+	for (i = 0; i < 3; i++) {
+		t[2 + i].function = 0xd;
+		t[2 + i].index = i;
+		t[2 + i].flags = AXVCPU_CPUID_FLAG_INDEX;
+	}
+	for (i = 0; i < 5; i++)
+		guest_cpuid(t[i].function, t[i].index, &t[i].eax, &t[i].ebx, &t[i].ecx, &t[i].edx);
+	if (!(t[1].ecx & CPUID_1_ECX_XSAVE))
+		test_skip("the host has no XSAVE");
+	t[0].eax = 0xd;
+	/* What a table made before the guest ran says: no OSXSAVE, a stale size. */
+	t[1].ecx &= ~CPUID_1_ECX_OSXSAVE;
+	t[2].ebx = 0x1234;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_cpuid_runtime);
+	TEST_ASSERT_OK(axvcpu_vcpu_set_cpuid(&vcpu->h, t, 5));
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
 /* ---- nested page faults in 64-bit C ------------------------------------ */
 
 #define NPF_READ_GPA	0x90000000ULL
@@ -516,6 +578,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(cpuid_from_table),
 	TEST_CASE(cpuid_filtered_host),
 	TEST_CASE(cpuid_apic_id_is_vcpu_id),
+	TEST_CASE(cpuid_table_follows_cr4_and_xcr0),
 	TEST_CASE(npf_read_and_readonly),
 	TEST_CASE(in_kernel_msrs_and_exceptions),
 	TEST_CASE(outsb_through_data_page),

@@ -151,10 +151,34 @@ static void svm_cpuid_host(struct svm_vcpu *v, u32 fn, u32 idx, u32 *a, u32 *b,
 	}
 }
 
+/*
+ * The bits of a VMM's table that follow the guest at run time, as the
+ * CPU's own answers do (and KVM's tables): OSXSAVE mirrors CR4.OSXSAVE
+ * where the table offers XSAVE, OSPKE mirrors CR4.PKE where it offers
+ * PKU, and leaf 0xD.0 EBX is the XSAVE size of the guest's XCR0.
+ */
+static void svm_cpuid_runtime(struct svm_vcpu *v, u32 fn, u32 idx, u32 *b, u32 *c)
+{
+	u64 cr4 = v->vmcb->save.cr4;
+
+	if (fn == 1 && (*c & BIT(26))) {
+		*c &= ~BIT(27);
+		if (cr4 & X86_CR4_OSXSAVE)
+			*c |= BIT(27);
+	} else if (fn == 7 && idx == 0 && (*c & BIT(3))) {
+		*c &= ~BIT(4);
+		if (cr4 & SVM_CR4_PKE)
+			*c |= BIT(4);
+	} else if (fn == 0xd && idx == 0 && svm_host.xsave) {
+		*b = svm_xsave_size(v->xcr0);
+	}
+}
+
 /**
  * svm_cpuid() - answer an intercepted CPUID from the VCPU's table (exact
- * matches only, zeros otherwise) or, without one, from the filtered host
- * values; then move past the instruction.
+ * matches only, zeros otherwise; the run-time bits of svm_cpuid_runtime()
+ * follow the guest) or, without one, from the filtered host values; then
+ * move past the instruction.
  * @v:    the VCPU.
  * @next: RIP of the next instruction.
  */
@@ -177,6 +201,7 @@ void svm_cpuid(struct svm_vcpu *v, u64 next)
 			b = e->ebx;
 			c = e->ecx;
 			d = e->edx;
+			svm_cpuid_runtime(v, fn, idx, &b, &c);
 			break;
 		}
 	} else {
