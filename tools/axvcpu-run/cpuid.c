@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * axvcpu-run: --cpuid-mask, hiding CPUID features so that one binary can
- * play several CPU models.
+ * axvcpu-run: the guest's CPUID, and --cpuid-mask, which hides features so
+ * that one binary can play several CPU models.
  *
- * Without it the kernel answers CPUID from the host's values, filtered
- * (Documentation/api.rst, AXVCPU_SET_CPUID). With it, axvcpu-run first
- * asks the kernel what that filtered answer is, by running CPUID; HLT in
- * a throw-away VM for every leaf and sub-leaf, clears the named bits, and
- * gives each VCPU the table with its own APIC id. A table is static, so
- * two values the kernel computes at run time are fixed here: OSXSAVE and
- * OSPKE read as at reset (0), and leaf 0xD.0 EBX gives the XSAVE size of
- * every supported component (ECX), which is always large enough.
+ * The kernel answers CPUID from the host's values, filtered to what it
+ * virtualizes (Documentation/api.rst, AXVCPU_SET_CPUID). axvcpu-run asks
+ * it for those answers once, by running CPUID; HLT in a throw-away VM for
+ * every leaf and sub-leaf, adds what its own devices offer (the APIC
+ * timer's TSC-deadline mode, emulated here whatever the host has), clears
+ * the bits --cpuid-mask names, and gives each VCPU that table with its
+ * own APIC id. The values the CPU computes at run time (OSXSAVE, OSPKE,
+ * the XSAVE size) the kernel still fills in from the guest's state.
  */
 #define _GNU_SOURCE	/* strchrnul() */
 #include <errno.h>
@@ -145,7 +145,6 @@ static int probe_function(struct probe *p, uint32_t fn)
 		ret = probe_leaf(p, fn, 0, AXVCPU_CPUID_FLAG_INDEX, &e);
 		if (ret)
 			return ret;
-		e->ebx = e->ecx;	/* static table: the size of everything */
 		xsave_mask = e->eax | ((uint64_t)e->edx << 32);
 		ret = probe_leaf(p, fn, 1, AXVCPU_CPUID_FLAG_INDEX, NULL);
 		for (i = 2; !ret && i < 64; i++)
@@ -226,7 +225,8 @@ static const struct feature *feature_find(const char *name, size_t len)
 	return NULL;
 }
 
-static void feature_clear(struct vmm *vmm, const struct feature *f)
+/* Set or clear feature @f in every entry of the table that holds it. */
+static void feature_set(struct vmm *vmm, const struct feature *f, bool on)
 {
 	unsigned int i;
 
@@ -234,16 +234,21 @@ static void feature_clear(struct vmm *vmm, const struct feature *f)
 		struct axvcpu_cpuid_entry *e = &vmm->cpuid[i];
 		uint32_t *r[] = { &e->eax, &e->ebx, &e->ecx, &e->edx };
 
-		if (e->function == f->function && e->index == f->index)
+		if (e->function != f->function || e->index != f->index)
+			continue;
+		if (on)
+			*r[f->reg] |= 1U << f->bit;
+		else
 			*r[f->reg] &= ~(1U << f->bit);
 	}
 }
 
 /**
- * cpuid_build() - the CPUID table of the VM: the kernel's default answers
- * without the comma-separated features of @mask.
+ * cpuid_build() - the CPUID table of the VM: the kernel's answers, plus
+ * what axvcpu-run's devices offer, minus the comma-separated features of
+ * @mask.
  * @vmm:  the VM (vmm->sys open).
- * @mask: e.g. "x2apic,tsc-deadline"; NULL leaves CPUID to the kernel.
+ * @mask: e.g. "x2apic,tsc-deadline", or NULL.
  *
  * Return: 0, -EINVAL for an unknown name (reported), or the probe's error.
  */
@@ -254,9 +259,7 @@ int cpuid_build(struct vmm *vmm, const char *mask)
 	const struct feature *f;
 	int ret;
 
-	if (!mask)
-		return 0;
-	for (s = mask; *s; s = *end ? end + 1 : end) {
+	for (s = mask ? mask : ""; *s; s = *end ? end + 1 : end) {
 		end = strchrnul(s, ',');
 		if (end != s && !feature_find(s, end - s)) {
 			fprintf(stderr, "axvcpu-run: unknown CPUID feature '%.*s'; known: ",
@@ -278,18 +281,20 @@ int cpuid_build(struct vmm *vmm, const char *mask)
 	vmm->cpuid = p.table;
 	vmm->cpuid_nent = p.nent;
 
-	for (s = mask; *s; s = *end ? end + 1 : end) {
+	/* lapic.c runs the TSC-deadline timer on the host's clock. */
+	feature_set(vmm, feature_find("tsc-deadline", strlen("tsc-deadline")), true);
+	for (s = mask ? mask : ""; *s; s = *end ? end + 1 : end) {
 		end = strchrnul(s, ',');
 		f = feature_find(s, end - s);
 		if (f)
-			feature_clear(vmm, f);
+			feature_set(vmm, f, false);
 	}
 	return 0;
 }
 
 /**
  * cpuid_apply() - give @cpu the VM's table with its own APIC id (leaf 1
- * EBX[31:24], leaves 0xB/0x1F EDX, leaf 0x8000001E EAX), if there is one.
+ * EBX[31:24], leaves 0xB/0x1F EDX, leaf 0x8000001E EAX).
  * Return: 0 or SET_CPUID's negative errno.
  */
 int cpuid_apply(struct cpu *cpu)
@@ -299,8 +304,6 @@ int cpuid_apply(struct cpu *cpu)
 	unsigned int i;
 	int ret;
 
-	if (!vmm->cpuid)
-		return 0;
 	t = calloc(vmm->cpuid_nent, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
