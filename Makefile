@@ -12,7 +12,10 @@
 #   make check        everything: unit tests, then four QEMU boots
 #                     (Documentation/testing.rst); closes "N passed, N failed"
 #   make run          boot QEMU -cpu EPYC,+svm,+npt, load the module, show
-#                     what the backend found, power off
+#                     what the backend found, run the demo guest under
+#                     axvcpu-run --stats, power off
+#   make run IMAGE=path [RUN_OPTS="--cpus 2 ..."] [GUEST_ARGS="..."]
+#                     the same with another guest image
 #   make install      libaxvcpu-user (built if need be), its header and the
 #                     ABI header into $(DESTDIR)$(PREFIX) (default /usr/local;
 #                     include/axvcpu-user.h, include/linux/axvcpu.h, lib/),
@@ -91,8 +94,9 @@ check: check-kdir deps
 
 run: check-kdir deps
 	+@$(SUBMAKE) build-all
-	@scripts/mkinitramfs.sh test
-	@scripts/boot-qemu.sh run "$(QEMU_CPU)" run
+	@scripts/run-stage.sh "$(IMAGE)" "$(RUN_OPTS)" "$(GUEST_ARGS)"
+	@INITRAMFS_EXTRA=build/run scripts/mkinitramfs.sh run
+	@INITRAMFS=$(CURDIR)/build/initramfs/initramfs-run.cpio.gz scripts/boot-qemu.sh run "$(QEMU_CPU)" run
 
 # The objects are rebuilt when axvcpu.ko was built for another kernel (the
 # fetched one, say): kbuild's command lines would not tell the difference.

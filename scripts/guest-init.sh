@@ -9,7 +9,9 @@
 #   axvcpu.test=nosvm      on a CPU without SVM: loading must fail with ENODEV
 #                          and the module must say why in the kernel log
 #   axvcpu.test=nonpt      the same on a CPU with SVM but no nested paging
-#   axvcpu.test=run        load the module, show what the backend found
+#   axvcpu.test=run        load the module, show what the backend found,
+#                          then run /run.sh if there is one (make run puts
+#                          axvcpu-run and its guest image there)
 #   axvcpu.timeout=SECS    per-test timeout (default 120)
 #
 # Everything goes to the serial console, which the host captures.  The host
@@ -184,6 +186,10 @@ run_interactive() {
 	fi
 	echo "# kernel log lines of axvcpu:"
 	dmesg | grep -E 'axvcpu[a-z_-]*: '
+	if [ -x /run.sh ]; then
+		/run.sh
+		echo "# run.sh: rc=$?"
+	fi
 }
 
 case "$MODE" in

@@ -14,6 +14,8 @@
 #                         (load in that order; for benchmarks against KVM)
 #   /selftests/TESTS + programs   from build/selftests (SELFTESTS_DIR)
 #   /bin/*                build/tools/* if built (TOOLS_DIR)
+#   /images/*             guest images for axvcpu-run, build/images/* if
+#                         built (IMAGES_DIR)
 #   /dev/console          a character device node, written into the archive
 #                         directly so that no root rights are needed
 # INITRAMFS_EXTRA=DIR copies DIR over the tree last, for variants that need
@@ -29,6 +31,7 @@ OUT=$OUTDIR/initramfs-$VARIANT.cpio.gz
 AXVCPU_KO=${AXVCPU_KO:-$TOP/axvcpu.ko}
 SELFTESTS_DIR=${SELFTESTS_DIR:-$TOP/build/selftests}
 TOOLS_DIR=${TOOLS_DIR:-$TOP/build/tools}
+IMAGES_DIR=${IMAGES_DIR:-$TOP/build/images}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
@@ -62,7 +65,7 @@ copy_kmod() {
 }
 
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,kvm,selftests}
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,kvm,selftests,images}
 
 install -m 0755 "$BUSYBOX" "$STAGE/bin/busybox"
 "$BUSYBOX" --list-full | while read -r applet; do
@@ -97,6 +100,12 @@ fi
 if [ -d "$TOOLS_DIR" ]; then
 	for f in "$TOOLS_DIR"/*; do
 		[ -f "$f" ] && [ -x "$f" ] && install -m 0755 "$f" "$STAGE/bin/"
+	done
+fi
+
+if [ -d "$IMAGES_DIR" ]; then
+	for f in "$IMAGES_DIR"/*; do
+		[ -f "$f" ] && install -m 0644 "$f" "$STAGE/images/"
 	done
 fi
 
