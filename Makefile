@@ -19,7 +19,8 @@
 #   make install      libaxvcpu-user (built if need be), its header and the
 #                     ABI header into $(DESTDIR)$(PREFIX) (default /usr/local;
 #                     include/axvcpu-user.h, include/linux/axvcpu.h, lib/),
-#                     and axvcpu.ko for the running kernel when its headers
+#                     the tools (bin/axvcpu-run, bin/axvcpu-info, the man
+#                     page share/man/man1/axvcpu-run.1), and axvcpu.ko for the running kernel when its headers
 #                     are installed (skipped with a note otherwise)
 #   make clean        module objects and build/ except the fetched kernel
 #   make distclean    all of build/
@@ -105,10 +106,13 @@ INSTALL_KREL = $(if $(INSTALL_UTS),$(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p
 
 # The module needs the running kernel's headers; without them it is left out
 # with one line, and the library and the headers are installed all the same.
-install: install-userlib install-module
+install: install-userlib install-tools install-module
 
 install-userlib:
 	+$(MAKE) -C userlib TOP=$(CURDIR) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
+
+install-tools:
+	+$(MAKE) -C tools TOP=$(CURDIR) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
 
 install-module:
 	@if [ ! -d $(INSTALL_KDIR) ]; then \
@@ -139,4 +143,4 @@ clean:
 distclean: clean
 	rm -rf build
 
-.PHONY: check-kdir install-userlib install-module
+.PHONY: check-kdir install-userlib install-tools install-module
