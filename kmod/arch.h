@@ -12,6 +12,7 @@
 #ifndef _AXVCPU_ARCH_H
 #define _AXVCPU_ARCH_H
 
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/axvcpu.h>
 
@@ -40,6 +41,51 @@ struct axvcpu_arch_caps {
 	u64 hw_features;
 	u32 first_irq_vector;
 };
+
+/**
+ * axvcpu_exit_size() - bytes of &struct axvcpu_run's union an exit uses.
+ * @reason: AXVCPU_EXIT_*.
+ *
+ * The member of @reason, pads included; 0 for the exits that have none.
+ * The backend clears exactly these bytes when it picks @reason
+ * (svm_exit_set()), the core copies exactly these to the run page: the
+ * rest of the union is neither written nor cleared by an exit.
+ *
+ * Return: the member's size, a multiple of 8.
+ */
+static inline unsigned int axvcpu_exit_size(u32 reason)
+{
+	switch (reason) {
+	case AXVCPU_EXIT_HYPERCALL:
+		return sizeof_field(struct axvcpu_run, hypercall);
+	case AXVCPU_EXIT_MMIO_READ:
+	case AXVCPU_EXIT_MMIO_WRITE:
+		return sizeof_field(struct axvcpu_run, mmio);
+	case AXVCPU_EXIT_SYSREG_READ:
+	case AXVCPU_EXIT_SYSREG_WRITE:
+		return sizeof_field(struct axvcpu_run, sysreg);
+	case AXVCPU_EXIT_IO_READ:
+	case AXVCPU_EXIT_IO_WRITE:
+		return sizeof_field(struct axvcpu_run, io);
+	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
+		return sizeof_field(struct axvcpu_run, external_interrupt);
+	case AXVCPU_EXIT_NESTED_PAGE_FAULT:
+		return sizeof_field(struct axvcpu_run, npf);
+	case AXVCPU_EXIT_CPU_UP:
+		return sizeof_field(struct axvcpu_run, cpu_up);
+	case AXVCPU_EXIT_CPU_DOWN:
+		return sizeof_field(struct axvcpu_run, cpu_down);
+	case AXVCPU_EXIT_SYSTEM_DOWN:
+		return sizeof_field(struct axvcpu_run, system_down);
+	case AXVCPU_EXIT_FAIL_ENTRY:
+		return sizeof_field(struct axvcpu_run, fail_entry);
+	case AXVCPU_EXIT_SEND_IPI:
+		return sizeof_field(struct axvcpu_run, send_ipi);
+	case AXVCPU_EXIT_INTERNAL_ERROR:
+		return sizeof_field(struct axvcpu_run, internal);
+	}
+	return 0;
+}
 
 /* Interrupt vectors the core keeps pending bits for: 0 .. this - 1. */
 #define AXVCPU_MAX_IRQ_VECTORS	256

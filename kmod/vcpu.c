@@ -97,13 +97,25 @@ static void axvcpu_complete_pending(struct axvcpu_vcpu *vcpu)
 	axvcpu_ops->complete_read(vcpu->arch, reason, vcpu->run);
 }
 
-/* The exit as the backend decoded it, from exit_reason to the union's end. */
-static void axvcpu_publish_exit(struct axvcpu_vcpu *vcpu)
+/*
+ * The exit as the backend decoded it: the header (exit_reason to rflags)
+ * and the union member of its reason, no more (axvcpu_exit_size()). Word
+ * by word: a few stores, where a memcpy() of the whole union would be a
+ * call and, on CPUs with fast string moves, a byte loop.
+ */
+static void axvcpu_publish_exit(struct axvcpu_vcpu *vcpu, u32 reason)
 {
-	const size_t first = offsetof(struct axvcpu_run, exit_reason);
-	const size_t end = offsetof(struct axvcpu_run, reserved);
+	const unsigned int first = offsetof(struct axvcpu_run, exit_reason) / 8;
+	const unsigned int end = offsetofend(struct axvcpu_run, rflags) / 8;
+	const unsigned int un = offsetof(struct axvcpu_run, padding) / 8;
+	const u64 *src = (const u64 *)vcpu->exit;
+	u64 *dst = (u64 *)vcpu->run;
+	unsigned int i, n = axvcpu_exit_size(reason) / 8;
 
-	memcpy((u8 *)vcpu->run + first, (u8 *)vcpu->exit + first, end - first);
+	for (i = first; i < end; i++)
+		WRITE_ONCE(dst[i], src[i]);
+	for (i = un; i < un + n; i++)
+		WRITE_ONCE(dst[i], src[i]);
 }
 
 /* Exit INTR, with the interrupt state the backend last reported. */
@@ -234,7 +246,7 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 	}
 
 	if (!ret) {
-		axvcpu_publish_exit(vcpu);
+		axvcpu_publish_exit(vcpu, reason);
 		if (axvcpu_exit_is_read(reason)) {
 			vcpu->pending_read = reason;
 			vcpu->pending_rip = axvcpu_ops->get_rip(vcpu->arch);

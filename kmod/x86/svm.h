@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include "arch.h"
@@ -281,6 +282,22 @@ enum svm_msr_result {
 	SVM_MSR_USER,		/* not the kernel's: exit to user space */
 	SVM_MSR_FAULT,		/* bad value: #GP */
 };
+
+/**
+ * svm_exit_set() - pick the exit @run reports, with its union member
+ * cleared (pads included) for the caller to fill.
+ * @run:    the core's kernel copy of the exit.
+ * @reason: AXVCPU_EXIT_*.
+ *
+ * The only way an exit with a union member is chosen: nothing but the
+ * member of @reason is published (axvcpu_exit_size()), and nothing else
+ * needs clearing.
+ */
+static inline void svm_exit_set(struct axvcpu_run *run, u32 reason)
+{
+	run->exit_reason = reason;
+	memset(run->padding, 0, axvcpu_exit_size(reason));
+}
 
 /* svm_vmrun.S */
 /**

@@ -102,7 +102,7 @@ static void svm_apic_init_sipi(struct svm_vcpu *v, struct axvcpu_run *run, u64 i
 	}
 	if (!test_and_clear_bit(dest, sv->sipi_wait))
 		return;
-	run->exit_reason = AXVCPU_EXIT_CPU_UP;
+	svm_exit_set(run, AXVCPU_EXIT_CPU_UP);
 	run->cpu_up.target = dest;
 	run->cpu_up.entry = (icr & SVM_ICR_VECTOR) << 12;
 	run->cpu_up.arg = v->apic_id;
@@ -198,7 +198,7 @@ enum svm_msr_result svm_apic_wrmsr(struct svm_vcpu *v, struct axvcpu_run *run, u
 			svm_apic_deliver(v, data, shorthand, dest);
 			return SVM_MSR_DONE;
 		}
-		run->exit_reason = AXVCPU_EXIT_SEND_IPI;
+		svm_exit_set(run, AXVCPU_EXIT_SEND_IPI);
 		run->send_ipi.target_cpu = dest;
 		run->send_ipi.target_aux = (u32)data;
 		run->send_ipi.to_all = shorthand == SVM_ICR_SH_ALL ||

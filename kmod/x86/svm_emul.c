@@ -141,12 +141,11 @@ void svm_emul_fail(struct svm_emul_ctx *ctx, const u8 *bytes, unsigned int len)
 {
 	struct axvcpu_run *run = ctx->run;
 
-	run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
+	svm_exit_set(run, AXVCPU_EXIT_INTERNAL_ERROR);
 	run->internal.suberror = AXVCPU_INTERNAL_EMULATION;
 	run->internal.code = ctx->v->vmcb->control.exit_code;
 	len = min_t(unsigned int, len, sizeof(run->internal.insn));
 	run->internal.insn_len = len;
-	memset(run->internal.insn, 0, sizeof(run->internal.insn));
 	if (bytes)
 		memcpy(run->internal.insn, bytes, len);
 }
@@ -449,27 +448,22 @@ static void svm_emul_finish(struct svm_vcpu *v, const struct x86_insn *insn, u64
 
 static void svm_emul_write_exit(struct axvcpu_run *run, u64 gpa, unsigned int width, u64 data)
 {
-	run->exit_reason = AXVCPU_EXIT_MMIO_WRITE;
+	svm_exit_set(run, AXVCPU_EXIT_MMIO_WRITE);
 	run->mmio.gpa = gpa;
 	run->mmio.width = width;
 	run->mmio.reg = AXVCPU_MMIO_REG_NONE;
-	run->mmio.reg_width = 0;
-	run->mmio.sign_extend = 0;
-	run->mmio.pad = 0;
 	run->mmio.data = data & svm_mask(width);
 }
 
 static void svm_emul_read_exit(struct svm_vcpu *v, struct axvcpu_run *run, u64 gpa,
 			       unsigned int width, u8 reg, u8 reg_width, bool sign_extend)
 {
-	run->exit_reason = AXVCPU_EXIT_MMIO_READ;
+	svm_exit_set(run, AXVCPU_EXIT_MMIO_READ);
 	run->mmio.gpa = gpa;
 	run->mmio.width = width;
 	run->mmio.reg = reg;
 	run->mmio.reg_width = reg_width;
 	run->mmio.sign_extend = sign_extend;
-	run->mmio.pad = 0;
-	run->mmio.data = 0;
 	v->read.reason = AXVCPU_EXIT_MMIO_READ;
 	v->read.width = width;
 	v->read.reg = reg;
@@ -746,11 +740,9 @@ int svm_emul_result(struct svm_vcpu *v, struct axvcpu_run *run, int ret)
 		return 0;
 	if (ret == -ENOENT) {
 		/* A guest page table outside RAM: nothing to emulate through. */
-		run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
+		svm_exit_set(run, AXVCPU_EXIT_INTERNAL_ERROR);
 		run->internal.suberror = AXVCPU_INTERNAL_EMULATION;
 		run->internal.code = v->vmcb->control.exit_code;
-		run->internal.insn_len = 0;
-		memset(run->internal.insn, 0, sizeof(run->internal.insn));
 		return 0;
 	}
 	return ret;

@@ -353,7 +353,7 @@ static int svm_exit_msr(struct svm_vcpu *v, struct axvcpu_run *run)
 		}
 		svm_complete_insn(v, next);
 		if (res == SVM_MSR_USER) {
-			run->exit_reason = AXVCPU_EXIT_SYSREG_WRITE;
+			svm_exit_set(run, AXVCPU_EXIT_SYSREG_WRITE);
 			run->sysreg.addr = msr;
 			run->sysreg.data = data;
 		}
@@ -367,7 +367,7 @@ static int svm_exit_msr(struct svm_vcpu *v, struct axvcpu_run *run)
 		svm_gpr_write(v, SVM_RDX, data >> 32);
 		return 0;
 	}
-	run->exit_reason = AXVCPU_EXIT_SYSREG_READ;
+	svm_exit_set(run, AXVCPU_EXIT_SYSREG_READ);
 	run->sysreg.addr = msr;
 	v->read.reason = AXVCPU_EXIT_SYSREG_READ;
 	return 0;
@@ -412,15 +412,14 @@ static int svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
 	/* EXITINFO2 is the RIP of the next instruction, with or without NRIPS. */
 	svm_complete_insn(v, ctl->exit_info_2);
 
+	svm_exit_set(run, (info & VMCB_IOIO_IN) ? AXVCPU_EXIT_IO_READ : AXVCPU_EXIT_IO_WRITE);
 	run->io.port = info >> VMCB_IOIO_PORT_SHIFT;
 	run->io.width = width;
 	run->io.count = 1;
 	if (info & VMCB_IOIO_IN) {
-		run->exit_reason = AXVCPU_EXIT_IO_READ;
 		v->read.reason = AXVCPU_EXIT_IO_READ;
 		v->read.width = width;
 	} else {
-		run->exit_reason = AXVCPU_EXIT_IO_WRITE;
 		run->io.data = svm_gpr_read(v, SVM_RAX) & GENMASK_ULL(width * 8 - 1, 0);
 	}
 	return 0;
@@ -454,14 +453,14 @@ static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run, u64 n
 		nr = (u32)nr;
 	if ((nr & ~SVM_HYPERCALL_KERNEL_MASK) == SVM_HYPERCALL_KERNEL_BASE) {
 		if (nr == AXVCPU_HYPERCALL_CPU_DOWN) {
-			run->exit_reason = AXVCPU_EXIT_CPU_DOWN;
+			svm_exit_set(run, AXVCPU_EXIT_CPU_DOWN);
 			run->cpu_down.state = svm_gpr_read(v, SVM_RDI);
 		} else {
 			svm_gpr_write(v, SVM_RAX, SVM_HYPERCALL_EINVAL);
 		}
 		return;
 	}
-	run->exit_reason = AXVCPU_EXIT_HYPERCALL;
+	svm_exit_set(run, AXVCPU_EXIT_HYPERCALL);
 	run->hypercall.cpl = cpl;
 	run->hypercall.nr = svm_gpr_read(v, SVM_RAX);
 	run->hypercall.args[0] = svm_gpr_read(v, SVM_RDI);
@@ -470,7 +469,6 @@ static void svm_exit_hypercall(struct svm_vcpu *v, struct axvcpu_run *run, u64 n
 	run->hypercall.args[3] = svm_gpr_read(v, SVM_RCX);
 	run->hypercall.args[4] = svm_gpr_read(v, SVM_R8);
 	run->hypercall.args[5] = svm_gpr_read(v, SVM_R9);
-	run->hypercall.ret = 0;
 	v->read.reason = AXVCPU_EXIT_HYPERCALL;
 }
 
@@ -506,7 +504,7 @@ static int svm_exit_npf(struct svm_vcpu *v, struct axvcpu_run *run)
 	if (ret != -ENOENT && ret != -EACCES)
 		return ret;
 
-	run->exit_reason = AXVCPU_EXIT_NESTED_PAGE_FAULT;
+	svm_exit_set(run, AXVCPU_EXIT_NESTED_PAGE_FAULT);
 	run->npf.gpa = gpa;
 	run->npf.access = access | ((err & VMCB_NPF_USER) ? AXVCPU_ACCESS_USER : 0);
 	run->npf.error_code = err;
@@ -515,7 +513,7 @@ static int svm_exit_npf(struct svm_vcpu *v, struct axvcpu_run *run)
 
 static void svm_exit_internal(struct axvcpu_run *run, u32 suberror, u64 code)
 {
-	run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
+	svm_exit_set(run, AXVCPU_EXIT_INTERNAL_ERROR);
 	run->internal.suberror = suberror;
 	run->internal.code = code;
 }
@@ -543,7 +541,6 @@ static void svm_fill_common(struct svm_vcpu *v, struct axvcpu_run *run)
  */
 void svm_exit_irq_window(struct svm_vcpu *v, struct axvcpu_run *run)
 {
-	memset(run->padding, 0, sizeof(run->padding));
 	v->read.reason = 0;
 	run->exit_reason = AXVCPU_EXIT_IRQ_WINDOW_OPEN;
 	svm_fill_common(v, run);
@@ -568,7 +565,6 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	u64 next;
 	int ret = 0;
 
-	memset(run->padding, 0, sizeof(run->padding));
 	run->exit_reason = AXVCPU_EXIT_NOTHING;
 	v->read.reason = 0;
 	v->emul.active = false;
@@ -583,7 +579,7 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		 */
 		if ((axvcpu_vcpu_options(v->vcpu) & AXVCPU_OPT_EXTERNAL_INTR_EXITS) &&
 		    !v->ev.self_ipi) {
-			run->exit_reason = AXVCPU_EXIT_EXTERNAL_INTERRUPT;
+			svm_exit_set(run, AXVCPU_EXIT_EXTERNAL_INTERRUPT);
 			run->external_interrupt.vector = v->host_vector;
 		}
 		break;
@@ -704,7 +700,7 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		 * state, as a PC resets after a triple fault: a later RUN
 		 * starts at the reset vector instead of VMRUNning garbage.
 		 */
-		run->exit_reason = AXVCPU_EXIT_SYSTEM_DOWN;
+		svm_exit_set(run, AXVCPU_EXIT_SYSTEM_DOWN);
 		run->system_down.type = AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT;
 		svm_fill_common(v, run);
 		svm_vcpu_reset(v);
@@ -715,7 +711,7 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		 * flush this VMRUN carried may not have happened: svm_run()
 		 * has started a new ASID generation on this CPU.
 		 */
-		run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
+		svm_exit_set(run, AXVCPU_EXIT_FAIL_ENTRY);
 		run->fail_entry.hardware_reason = code;
 		run->fail_entry.details[0] = ctl->exit_info_1;
 		run->fail_entry.details[1] = ctl->exit_info_2;
@@ -741,7 +737,6 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
  */
 int svm_handle_pending(struct svm_vcpu *v, struct axvcpu_run *run)
 {
-	memset(run->padding, 0, sizeof(run->padding));
 	run->exit_reason = AXVCPU_EXIT_NOTHING;
 	v->read.reason = 0;
 	svm_emul_resume(v, run);

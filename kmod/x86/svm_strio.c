@@ -243,15 +243,14 @@ int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run)
 		return svm_emul_result(v, run, ret);
 
 	data = axvcpu_vcpu_data_page(v->vcpu);
+	svm_exit_set(run, in ? AXVCPU_EXIT_IO_READ : AXVCPU_EXIT_IO_WRITE);
 	run->io.port = info >> VMCB_IOIO_PORT_SHIFT;
 	run->io.width = width;
 	run->io.count = count;
-	run->io.data = 0;
 	run->io.data_offset = AXVCPU_DATA_PAGE_OFFSET * PAGE_SIZE;
 	e->width = width;
 	e->count = count;
 	if (in) {
-		run->exit_reason = AXVCPU_EXIT_IO_READ;
 		v->read.reason = AXVCPU_EXIT_IO_READ;
 		v->read.width = width;
 		e->rip = v->vmcb->save.rip;
@@ -261,7 +260,6 @@ int svm_emul_string_io(struct svm_vcpu *v, struct axvcpu_run *run)
 	ret = svm_emul_string_copy(v, e, data, false);
 	if (ret)
 		return ret;
-	run->exit_reason = AXVCPU_EXIT_IO_WRITE;
 	svm_emul_string_done(v, insn, width, count, true, false, e->next_rip);
 	return 0;
 }
