@@ -142,6 +142,10 @@ static inline unsigned int axvcpu_exit_size(u32 reason)
  *	@npt_prepare: must neither sleep, allocate nor free table pages.
  *	Cost should follow what is mapped, not @size (the core zaps a
  *	gigabyte at a time and yields between calls where it may).
+ * @npt_lookup: the host physical address of the frame @gpa (page
+ *	aligned) is mapped to, for the core's reads of guest memory. Called
+ *	with the VM's MMU spinlock held: must neither sleep nor allocate.
+ *	Return: true when mapped.
  * @vcpu_create: allocate the hardware VCPU (VMCB, FPU area) in its reset
  *	state; returns the arch_vcpu or an ERR_PTR.
  * @vcpu_destroy: free it. The VCPU is not running anywhere.
@@ -205,6 +209,7 @@ struct axvcpu_arch_ops {
 	int (*npt_prepare)(void *arch_vm, u64 gpa);
 	int (*npt_map)(void *arch_vm, u64 gpa, u64 hpa, u32 prot);
 	void (*npt_zap)(void *arch_vm, u64 gpa, u64 size);
+	bool (*npt_lookup)(void *arch_vm, u64 gpa, u64 *hpa);
 
 	void *(*vcpu_create)(struct axvcpu_vcpu *vcpu, void *arch_vm);
 	void (*vcpu_destroy)(void *arch_vcpu);

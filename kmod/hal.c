@@ -329,6 +329,46 @@ out:
 }
 
 /*
+ * Reads of guest RAM the nested table maps already (the instruction at
+ * RIP and the guest page tables the hardware walked to fetch it, for
+ * one): from the frame itself, through the kernel's direct map, under
+ * @mmu_lock. The notifier zaps a mapping under that lock before the
+ * frame can change or be freed, so while the lock is held a present leaf
+ * names a frame that is the owner's and stays so: the same bytes the
+ * guest and the VMM see, without the mutex, the region search and the
+ * user copy of the path below. False when a page of the range is not
+ * mapped (never touched by the guest, or zapped): the caller takes the
+ * path below.
+ */
+static bool axvcpu_vm_read_mapped(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	bool ok = true;
+	size_t chunk;
+	u64 hpa;
+	u8 *src;
+
+	spin_lock(&vm->mmu_lock);
+	while (len) {
+		if (!axvcpu_ops->npt_lookup(vm->arch, gpa & PAGE_MASK, &hpa)) {
+			ok = false;
+			break;
+		}
+		chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		src = (u8 *)__va(hpa) + offset_in_page(gpa);
+		/* A page-table entry: one load, no call. */
+		if (chunk == 8 && IS_ALIGNED(gpa, 8))
+			*(u64 *)buf = READ_ONCE(*(u64 *)src);
+		else
+			memcpy(buf, src, chunk);
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	spin_unlock(&vm->mmu_lock);
+	return ok;
+}
+
+/*
  * Copies between the kernel and guest memory go through the owner's user
  * mapping, a page at a time so that a range may span regions.
  */
@@ -371,6 +411,10 @@ static int axvcpu_vm_copy(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len,
 
 int axvcpu_vm_read(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
 {
+	if (!axvcpu_vm_owner_ok(vm))
+		return -EFAULT;
+	if (axvcpu_vm_read_mapped(vm, gpa, buf, len))
+		return 0;
 	return axvcpu_vm_copy(vm, gpa, buf, len, false);
 }
 

@@ -528,6 +528,14 @@ static void svm_npt_zap(void *arch_vm, u64 gpa, u64 size)
 		svm_vm_flush(sv);
 }
 
+/* Under the VM's MMU spinlock: a walk of the table, nothing else. */
+static bool svm_npt_lookup(void *arch_vm, u64 gpa, u64 *hpa)
+{
+	struct svm_vm *sv = arch_vm;
+
+	return x86_npt_lookup(sv->npt, gpa, hpa);
+}
+
 /* ---- Run -------------------------------------------------------------- */
 
 /*
@@ -852,6 +860,7 @@ const struct axvcpu_arch_ops svm_arch_ops = {
 	.npt_prepare		= svm_npt_prepare,
 	.npt_map		= svm_npt_map,
 	.npt_zap		= svm_npt_zap,
+	.npt_lookup		= svm_npt_lookup,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_destroy		= svm_vcpu_destroy,
 	.setup			= svm_setup,

@@ -211,8 +211,21 @@ int svm_emul_fetch(struct svm_emul_ctx *ctx, struct x86_insn *insn)
 	unsigned int n, limit, chunk;
 	int ret;
 
-	/* The segment checks, byte by byte: the limit may end mid-instruction. */
 	svm_seg_store(&save->cs, &cs);
+	/*
+	 * The common case first: all fifteen bytes pass the segment checks
+	 * and neither IP/EIP nor the linear address wraps, so one check
+	 * covers them and they are linearly contiguous.
+	 */
+	if (mask - (save->rip & mask) >= X86_INSN_MAX_LEN - 1 &&
+	    !x86_seg_linear(&ctx->mmu, &cs, X86_SEG_CS, ctx->long64, save->rip & mask,
+			    X86_INSN_MAX_LEN, X86_ACC_FETCH, &lins[0], &seg_fault) &&
+	    (ctx->long64 || lins[0] + X86_INSN_MAX_LEN - 1 <= 0xffffffffULL)) {
+		for (limit = 1; limit < X86_INSN_MAX_LEN; limit++)
+			lins[limit] = lins[0] + limit;
+		goto checked;
+	}
+	/* Otherwise byte by byte: the limit may end mid-instruction. */
 	for (limit = 0; limit < X86_INSN_MAX_LEN; limit++) {
 		if (x86_seg_linear(&ctx->mmu, &cs, X86_SEG_CS, ctx->long64,
 				   (save->rip + limit) & mask, 1, X86_ACC_FETCH, &lins[limit],
@@ -221,6 +234,7 @@ int svm_emul_fetch(struct svm_emul_ctx *ctx, struct x86_insn *insn)
 			break;
 		}
 	}
+checked:
 
 	/*
 	 * Then one walk and one copy per run of bytes that are linearly
