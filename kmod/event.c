@@ -195,7 +195,9 @@ long axvcpu_vcpu_kick_ioctl(struct axvcpu_vcpu *vcpu)
  */
 bool axvcpu_vcpu_take_kick(struct axvcpu_vcpu *vcpu)
 {
-	return test_and_clear_bit(AXVCPU_REQ_KICK, &vcpu->requests);
+	/* A plain load first: no locked operation when there is none. */
+	return test_bit(AXVCPU_REQ_KICK, &vcpu->requests) &&
+	       test_and_clear_bit(AXVCPU_REQ_KICK, &vcpu->requests);
 }
 
 /**
@@ -206,6 +208,13 @@ bool axvcpu_vcpu_take_kick(struct axvcpu_vcpu *vcpu)
  */
 void axvcpu_vcpu_events_seen(struct axvcpu_vcpu *vcpu)
 {
+	/*
+	 * Nothing to clear, nothing to order: an event queued after this
+	 * load sets the bit, which axvcpu_guest_enter() then sees (or the
+	 * producer sees IN_GUEST and kicks).
+	 */
+	if (!test_bit(AXVCPU_REQ_EVENT, &vcpu->requests))
+		return;
 	clear_bit(AXVCPU_REQ_EVENT, &vcpu->requests);
 	/* The clear before the backend's loads of the pending bits. */
 	smp_mb__after_atomic();

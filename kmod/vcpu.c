@@ -152,6 +152,9 @@ static struct kvm_vcpu axvcpu_xfer_vcpu = { .run = &axvcpu_xfer_run };
 static int axvcpu_handle_work(void)
 {
 #ifdef CONFIG_KVM_XFER_TO_GUEST_WORK
+	/* The helper's own first test, inline: most entries owe nothing. */
+	if (!__xfer_to_guest_mode_work_pending())
+		return 0;
 	return xfer_to_guest_mode_handle_work(&axvcpu_xfer_vcpu) ? -EINTR : 0;
 #else
 	if (signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME))
