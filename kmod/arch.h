@@ -163,7 +163,12 @@ static inline unsigned int axvcpu_exit_size(u32 reason)
  *	when pinning gave up for a fatal signal, which the core reports as
  *	exit INTR), or -EIO when the hardware state is lost (the VCPU becomes
  *	INVALID). Called by the bound thread with the VCPU lock held; may
- *	sleep outside its world switch.
+ *	sleep outside its world switch. It may return with state still
+ *	loaded and preemption disabled (KVM's vcpu_load, for the exits it
+ *	handled in the kernel): the core then calls @run again or @put.
+ * @put: end what @run left loaded, if anything: the core calls it before
+ *	its loop does anything that may sleep (pending thread work, the
+ *	in-kernel halt) and when the loop ends. Process context.
  * @complete_read: apply the value user space wrote for a read exit to
  *	guest state. @reason is the exit the core returned (IO_READ,
  *	SYSREG_READ, HYPERCALL, MMIO_READ), kept in kernel memory; @run is
@@ -215,6 +220,7 @@ struct axvcpu_arch_ops {
 	void (*vcpu_destroy)(void *arch_vcpu);
 	int (*setup)(void *arch_vcpu, const struct axvcpu_setup *setup);
 	int (*run)(void *arch_vcpu, struct axvcpu_run *run);
+	void (*put)(void *arch_vcpu);
 	void (*complete_read)(void *arch_vcpu, u32 reason, const struct axvcpu_run *run);
 	u64 (*get_rip)(void *arch_vcpu);
 	void (*get_regs)(void *arch_vcpu, struct axvcpu_regs *regs);
@@ -266,6 +272,21 @@ int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access);
  * Return: 0, -ENOENT outside guest RAM, -EFAULT.
  */
 int axvcpu_vm_read(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
+
+/**
+ * axvcpu_vm_read_nosleep() - axvcpu_vm_read() for a caller that may not
+ * sleep (preemption disabled).
+ * @vm:  the VM.
+ * @gpa: first guest physical address.
+ * @buf: destination.
+ * @len: bytes.
+ *
+ * Reads only what the nested table maps already (the frames the guest
+ * touched), under a spinlock.
+ * Return: 0; -EWOULDBLOCK when part of the range is not mapped (the
+ * caller may sleep first and use axvcpu_vm_read()); -EFAULT.
+ */
+int axvcpu_vm_read_nosleep(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
 
 /**
  * axvcpu_vm_write() - copy a kernel buffer into guest physical memory.

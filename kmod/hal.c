@@ -418,6 +418,13 @@ int axvcpu_vm_read(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
 	return axvcpu_vm_copy(vm, gpa, buf, len, false);
 }
 
+int axvcpu_vm_read_nosleep(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	if (!axvcpu_vm_owner_ok(vm))
+		return -EFAULT;
+	return axvcpu_vm_read_mapped(vm, gpa, buf, len) ? 0 : -EWOULDBLOCK;
+}
+
 int axvcpu_vm_write(struct axvcpu_vm *vm, u64 gpa, const void *buf, size_t len)
 {
 	return axvcpu_vm_copy(vm, gpa, (void *)buf, len, true);

@@ -149,17 +149,22 @@ static struct kvm_vcpu axvcpu_xfer_vcpu = { .run = &axvcpu_xfer_run };
  * and the loop goes on. Without the kernel's helper a NOTIFY_RESUME also
  * ends RUN with -EINTR, so the work runs on the way to user space.
  */
-static int axvcpu_handle_work(void)
+static int axvcpu_handle_work(struct axvcpu_vcpu *vcpu)
 {
 #ifdef CONFIG_KVM_XFER_TO_GUEST_WORK
 	/* The helper's own first test, inline: most entries owe nothing. */
 	if (!__xfer_to_guest_mode_work_pending())
 		return 0;
+	/* The work may sleep: the backend lets go of the CPU first. */
+	axvcpu_ops->put(vcpu->arch);
 	return xfer_to_guest_mode_handle_work(&axvcpu_xfer_vcpu) ? -EINTR : 0;
 #else
 	if (signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME))
 		return -EINTR;
-	cond_resched();
+	if (need_resched()) {
+		axvcpu_ops->put(vcpu->arch);
+		cond_resched();
+	}
 	return 0;
 #endif
 }
@@ -184,6 +189,7 @@ static int axvcpu_exit_in_kernel(struct axvcpu_vcpu *vcpu, u32 reason)
 			return 1;
 		if (mask & AXVCPU_WAKE_NOW)
 			return 0;
+		axvcpu_ops->put(vcpu->arch);
 		return axvcpu_vcpu_block(vcpu, mask);
 	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
 		/* The IPI of a kick or an injection: RUN's loop handles it. */
@@ -214,7 +220,7 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
-		ret = axvcpu_handle_work();
+		ret = axvcpu_handle_work(vcpu);
 		if (ret)
 			break;
 
@@ -228,6 +234,7 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 			ret = -EIO;
 		}
 		if (ret == -EIO) {
+			axvcpu_ops->put(vcpu->arch);
 			pr_err_ratelimited("VCPU %u: hardware state lost, VCPU is now invalid\n",
 					   vcpu->id);
 			axvcpu_set_state(vcpu, AXVCPU_STATE_INVALID);
@@ -247,6 +254,8 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 		if (ret || reason != AXVCPU_EXIT_NOTHING)
 			break;
 	}
+	/* Whatever the backend kept loaded across the loop. */
+	axvcpu_ops->put(vcpu->arch);
 
 	if (!ret) {
 		axvcpu_publish_exit(vcpu, reason);

@@ -6,11 +6,23 @@
  * asm statement, then reads its registers back: neither side may see the
  * other's values. Two VCPUs, interleaved on one thread, keep theirs too.
  *
+ * The kernel keeps the guest's registers loaded across the exits it
+ * handles itself (CPUID here) and saves them only when the thread leaves
+ * the CPU or RUN: xmm_kept_across_kernel_exits loads XMM0-15 once and
+ * makes CPUID exits for half a second while the host preempts the VCPU's
+ * thread with threads of its own XMM patterns on every CPU, moves it from
+ * CPU to CPU and interrupts RUN with signals whose handler overwrites
+ * XMM0-15: guest, host thread and competitors must each keep their own.
+ *
  * Register loads, the exit and the read-back are each one asm statement:
  * any C in between (a call into libc, the ucall helper) may legitimately
  * clobber these caller-saved registers.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "guest.h"
 
@@ -139,6 +151,41 @@ static void guest_fpu(void)
 		GUEST_ASSERT_EQ(mxcsr_out, GUEST_MXCSR);
 		GUEST_SYNC(round);
 	}
+}
+
+/* Set by the host in the guest's copy: the CPUID loop ends. */
+static volatile uint64_t stop_loop;
+
+/*
+ * XMM0-15 loaded once, then CPUID (an exit the kernel handles) until the
+ * host says stop, then the registers read back: the exits, and whatever
+ * the host did meanwhile, must not have touched them.
+ */
+static void guest_kernel_exits(void)
+{
+	uint8_t want[REGS_BYTES] __attribute__((aligned(32)));
+	uint8_t got[REGS_BYTES] __attribute__((aligned(32)));
+	uint64_t n = 0;
+	unsigned int i;
+
+	pattern(want, 7);
+	memset(got, 0, sizeof(got));
+	asm volatile(ALL16(XMM_LOAD)
+		     "1: xorl %%eax, %%eax\n\t"
+		     "cpuid\n\t"
+		     "incq %[n]\n\t"
+		     "cmpq $0, %[stop]\n\t"
+		     "je 1b\n\t"
+		     ALL16(XMM_STORE)
+		     : [n] "+r"(n)
+		     : [in] "r"(want), [out] "r"(got), [stop] "m"(stop_loop)
+		     : "rax", "rbx", "rcx", "rdx", "memory", VEC_CLOBBERS);
+	for (i = 0; i < REGS_BYTES; i += 8) {
+		if ((i & 31) >= 16)
+			continue;
+		GUEST_ASSERT_EQ(*(uint64_t *)&got[i], *(uint64_t *)&want[i]);
+	}
+	GUEST_SYNC(n);
 }
 
 /* ---- host ----------------------------------------------------------------- */
@@ -338,6 +385,164 @@ static void xmm_isolation(void)
 	fpu_isolation(false);
 }
 
+/* What the helper threads of xmm_kept_across_kernel_exits share. */
+struct disturb {
+	pthread_t vcpu_thread;
+	pid_t vcpu_tid;
+	int cpus[8];
+	int nr_cpus;
+	volatile bool stop;
+	volatile uint64_t mismatches;
+	volatile uint64_t moves, signals, rounds;
+};
+
+static void pin_thread(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	/* The VCPU's thread is the test's: its failure would fail the case. */
+	TEST_ASSERT_EQ(sched_setaffinity(tid, sizeof(set), &set), 0);
+}
+
+/* A thread of its own pattern on one CPU: preempts the VCPU's thread. */
+struct competitor {
+	struct disturb *d;
+	int cpu;
+	uint32_t seed;
+};
+
+static void *competitor_fn(void *arg)
+{
+	struct competitor *c = arg;
+	uint8_t in[REGS_BYTES] __attribute__((aligned(32)));
+	uint8_t out[REGS_BYTES] __attribute__((aligned(32)));
+	unsigned int i, spin;
+
+	pin_thread(0, c->cpu);
+	pattern(in, c->seed);
+	while (!c->d->stop) {
+		memset(out, 0, sizeof(out));
+		/* Loaded, then a while in user space with them, then read back. */
+		asm volatile(ALL16(XMM_LOAD)
+			     "1: pause\n\t"
+			     "decl %[spin]\n\t"
+			     "jnz 1b\n\t"
+			     ALL16(XMM_STORE)
+			     : [spin] "=r"(spin)
+			     : [in] "r"(in), [out] "r"(out), "0"(100000)
+			     : "memory", VEC_CLOBBERS);
+		for (i = 0; i < REGS_BYTES; i += 32)
+			if (memcmp(&in[i], &out[i], 16))
+				c->d->mismatches++;
+		c->d->rounds++;
+	}
+	return NULL;
+}
+
+/* Moves the VCPU's thread between CPUs and interrupts its RUN. */
+static void *mover_fn(void *arg)
+{
+	struct disturb *d = arg;
+	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+	unsigned int i;
+
+	for (i = 0; !d->stop; i++) {
+		nanosleep(&ts, NULL);
+		if (d->nr_cpus > 1) {
+			pin_thread(d->vcpu_tid, d->cpus[i % d->nr_cpus]);
+			d->moves++;
+		}
+		if (i % 2 == 0) {
+			pthread_kill(d->vcpu_thread, SIGUSR1);
+			d->signals++;
+		}
+	}
+	return NULL;
+}
+
+/* A handler that uses XMM0-15: the interrupted thread's must survive. */
+static void clobber_xmm(int sig)
+{
+	uint8_t junk[REGS_BYTES] __attribute__((aligned(32)));
+
+	(void)sig;
+	pattern(junk, 99);
+	asm volatile(ALL16(XMM_LOAD) : : [in] "r"(junk) : "memory", VEC_CLOBBERS);
+}
+
+static void xmm_kept_across_kernel_exits(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_kernel_exits);
+	struct competitor comp[8];
+	pthread_t comp_thr[8], mover;
+	struct disturb d = { 0 };
+	struct sigaction sa = { .sa_handler = clobber_xmm };
+	uint8_t got[REGS_BYTES] __attribute__((aligned(32)));
+	struct timespec start, now;
+	struct axvcpu_stats stats;
+	uint64_t one = 1, runs = 0;
+	struct ucall uc;
+	uint32_t mxcsr;
+	long ret;
+	int i;
+
+	d.nr_cpus = online_cpus(d.cpus, ARRAY_SIZE(d.cpus));
+	TEST_ASSERT(d.nr_cpus > 0, "no online CPU");
+	d.vcpu_thread = pthread_self();
+	d.vcpu_tid = (pid_t)syscall(SYS_gettid);
+	sigemptyset(&sa.sa_mask);
+	TEST_ASSERT_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	for (i = 0; i < d.nr_cpus; i++) {
+		comp[i] = (struct competitor){ .d = &d, .cpu = d.cpus[i], .seed = 200 + i };
+		TEST_ASSERT_EQ(pthread_create(&comp_thr[i], NULL, competitor_fn, &comp[i]), 0);
+	}
+	TEST_ASSERT_EQ(pthread_create(&mover, NULL, mover_fn, &d), 0);
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* After half a second the guest is told to stop looping. */
+		if (now.tv_sec - start.tv_sec > 1 ||
+		    (now.tv_sec - start.tv_sec) * 1000000000L + now.tv_nsec - start.tv_nsec >
+		    500000000L)
+			memcpy(addr_gpa2hva(vm, (uint64_t)(uintptr_t)&stop_loop), &one,
+			       sizeof(one));
+		ret = run_with_host_regs(vcpu, HOST_SEED + (uint32_t)runs, false, got, &mxcsr);
+		host_regs_intact(HOST_SEED + (uint32_t)runs, false, got, mxcsr);
+		runs++;
+		if (ret == -EINTR) {
+			vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+			continue;
+		}
+		TEST_ASSERT_EQ(ret, 0);
+		break;
+	}
+	d.stop = true;
+	pthread_join(mover, NULL);
+	for (i = 0; i < d.nr_cpus; i++)
+		pthread_join(comp_thr[i], NULL);
+	signal(SIGUSR1, SIG_DFL);
+
+	TEST_ASSERT_NE(get_ucall(vcpu, &uc), UCALL_NONE);
+	ucall_check(__FILE__, __LINE__, &uc, UCALL_SYNC);
+	TEST_ASSERT(uc.args[0] > 0, "the guest made no CPUID exit");
+	TEST_ASSERT_EQ(d.mismatches, 0);
+	vcpu_stats_get(vcpu, &stats);
+	test_note("%llu CPUID exits in %llu RUNs, %llu moves, %llu signals, %llu competitor rounds",
+		  (unsigned long long)uc.args[0], (unsigned long long)runs,
+		  (unsigned long long)d.moves, (unsigned long long)d.signals,
+		  (unsigned long long)d.rounds);
+	TEST_ASSERT(stats.exits[AXVCPU_EXIT_NOTHING] >= uc.args[0],
+		    "%llu exits handled in the kernel, %llu CPUIDs",
+		    (unsigned long long)stats.exits[AXVCPU_EXIT_NOTHING],
+		    (unsigned long long)uc.args[0]);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
 static void ymm_isolation(void)
 {
 	fpu_isolation(true);
@@ -346,6 +551,7 @@ static void ymm_isolation(void)
 static const struct test_case cases[] = {
 	TEST_CASE(xmm_isolation),
 	TEST_CASE(ymm_isolation),
+	TEST_CASE(xmm_kept_across_kernel_exits),
 };
 
 int main(void)

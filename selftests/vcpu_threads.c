@@ -6,11 +6,22 @@
  * values and every VM's memory shows all its VCPUs' work; and
  * libaxvcpu-user's run loop in a thread of its own, with callbacks per
  * exit, its unhandled exit, a callback's own result and a stop.
+ *
+ * ldt_installed_during_run: the kernel saves the host state VMLOAD
+ * restores (FS, GS, TR, LDTR, ...) once and keeps it across the exits it
+ * handles itself; another thread's modify_ldt() changes LDTR without a
+ * context switch. After such a change in the middle of RUN, the VCPU's
+ * thread must come back with the new LDT (a load of its selector works)
+ * and its own FS base (its TLS).
  */
+#include <asm/ldt.h>
+#include <asm/prctl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "guest.h"
 
@@ -244,9 +255,104 @@ static void run_loop_callbacks(void)
 	vm_free(vm);
 }
 
+/* ---- host state kept across exits handled in the kernel ------------------ */
+
+/* Set by the host in the guest's copy: the CPUID loop ends. */
+static volatile uint64_t ldt_stop;
+
+static void guest_cpuid_until_stop(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t n = 0;
+
+	do {
+		guest_cpuid(0, 0, &a, &b, &c, &d);
+		n++;
+	} while (!ldt_stop);
+	GUEST_SYNC(n);
+}
+
+struct ldt_installer {
+	struct guest_vm *vm;
+	int cpu;
+	int ret;
+};
+
+/* On another CPU than the VCPU's: the LDT arrives there by IPI. */
+static void *ldt_installer_fn(void *arg)
+{
+	struct ldt_installer *l = arg;
+	struct user_desc desc = {
+		.entry_number = 0, .base_addr = 0, .limit = 0xfffff,
+		.seg_32bit = 1, .contents = 0, .read_exec_only = 0,
+		.limit_in_pages = 1, .seg_not_present = 0, .useable = 1,
+	};
+	uint64_t one = 1;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(l->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	sleep_ms(200);
+	l->ret = syscall(SYS_modify_ldt, 1, &desc, sizeof(desc));
+	sleep_ms(100);
+	memcpy(addr_gpa2hva(l->vm, (uint64_t)(uintptr_t)&ldt_stop), &one, sizeof(one));
+	return NULL;
+}
+
+static __thread volatile uint64_t tls_canary = 0x5ca1ab1e;
+
+static void ldt_installed_during_run(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_cpuid_until_stop);
+	struct ldt_installer l = { .vm = vm };
+	unsigned long fs_before, fs_after;
+	int cpus[2], nr_cpus, ret;
+	/* LDT entry 0, table indicator set, RPL 3. */
+	uint16_t sel = 0 << 3 | 4 | 3, es;
+	struct ucall uc;
+	pthread_t thr;
+	cpu_set_t set;
+
+	nr_cpus = online_cpus(cpus, 2);
+	TEST_ASSERT(nr_cpus >= 1, "online CPUs: %d", nr_cpus);
+	if (nr_cpus < 2)
+		test_note("only one CPU online: the LDT arrives with a context switch");
+	CPU_ZERO(&set);
+	CPU_SET(cpus[nr_cpus - 1], &set);
+	TEST_ASSERT_EQ(sched_setaffinity(0, sizeof(set), &set), 0);
+	l.cpu = cpus[0];
+	TEST_ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_before), 0);
+
+	TEST_ASSERT_EQ(pthread_create(&thr, NULL, ldt_installer_fn, &l), 0);
+	do
+		ret = vcpu_run(vcpu);
+	while (ret == -EINTR);
+	TEST_ASSERT_EQ(ret, 0);
+	TEST_ASSERT_EQ(pthread_join(thr, NULL), 0);
+	TEST_ASSERT_EQ(l.ret, 0);
+	TEST_ASSERT_NE(get_ucall(vcpu, &uc), UCALL_NONE);
+	ucall_check(__FILE__, __LINE__, &uc, UCALL_SYNC);
+
+	/* A stale LDTR (none) would make this load fault: SIGSEGV. */
+	asm volatile("mov %[sel], %%es\n\t"
+		     "mov %%es, %[es]\n\t"
+		     "mov %[null], %%es"
+		     : [es] "=r"(es) : [sel] "r"(sel), [null] "r"(0) : "memory");
+	TEST_ASSERT_EQ(es, sel);
+	TEST_ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_after), 0);
+	TEST_ASSERT_EQ(fs_after, fs_before);
+	TEST_ASSERT_EQ(tls_canary, 0x5ca1ab1e);
+	test_note("%llu CPUID exits while the LDT was installed", (unsigned long long)uc.args[0]);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	{ .name = "four_vms_four_vcpus", .fn = four_vms_four_vcpus, .timeout = 100 },
 	TEST_CASE(run_loop_callbacks),
+	TEST_CASE(ldt_installed_during_run),
 };
 
 int main(void)

@@ -225,8 +225,8 @@ static u64 svm_guest_cr4_mask(void)
 		mask |= BIT_ULL(21);		/* SMAP */
 	/*
 	 * PKE only where the host has enabled it and PKRU is XSAVE-managed:
-	 * then the guest's PKRU follows its XSAVE area (svm_fpu_load()) and
-	 * RDPKRU reads it for emulation after an exit.
+	 * then the guest's PKRU (&svm_vcpu.pkru) is loaded around VMRUN and
+	 * RDPKRU reads it back for emulation after an exit.
 	 */
 	if ((ecx7 & BIT(3)) && cpu_feature_enabled(X86_FEATURE_OSPKE) &&
 	    (svm_host.host_xcr0 & XFEATURE_MASK_PKRU))
@@ -589,6 +589,16 @@ static void svm_asid_vmrun_done(struct svm_vcpu *v, struct svm_cpu *sd)
 	v->vmcb->control.tlb_ctl = VMCB_TLB_NOTHING;
 }
 
+/* The current process has an LDT of its own (modify_ldt()). */
+static bool svm_task_has_ldt(void)
+{
+#ifdef CONFIG_MODIFY_LDT_SYSCALL
+	return current->mm && READ_ONCE(current->mm->context.ldt);
+#else
+	return false;
+#endif
+}
+
 /*
  * The part with GIF clear. XCR0 follows the guest only here, where no
  * host code can use XSAVE-managed state and no interrupt or NMI is taken.
@@ -605,6 +615,20 @@ static void svm_world_switch(struct svm_vcpu *v, struct svm_cpu *sd)
 	u64 host_spec = 0;
 
 	asm volatile("clgi" ::: "memory");
+	/*
+	 * The host's VMSAVE state (FS, GS, TR, LDTR, KERNEL_GS_BASE, the
+	 * syscall MSRs) is this thread's on this CPU and changes only with a
+	 * context switch, which cannot happen while the VCPU is held: saved
+	 * at the first entry of the hold, it serves every exit until
+	 * svm_vcpu_put(). An LDT is the exception: another thread's
+	 * modify_ldt() reloads LDTR here by IPI without a switch, so a
+	 * process with one saves at every entry (with GIF clear, such an IPI
+	 * waits until after the host state is back, whichever is newer).
+	 */
+	if (!v->host_saved || svm_task_has_ldt()) {
+		asm volatile("vmsave %%rax" : : "a" (sd->host_save_pa) : "memory");
+		v->host_saved = true;
+	}
 	if (switch_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
 	/*
@@ -740,19 +764,14 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		return 0;
 	}
 
-	/*
-	 * kernel_fpu_begin() saves the thread's user FPU state and disables
-	 * preemption; the guest's state is loaded over the registers, and
-	 * the thread's comes back on its return to user space.
-	 */
-	kernel_fpu_begin();
+	if (!v->held)
+		svm_vcpu_hold(v);
 	local_irq_disable();
 	cpu = smp_processor_id();
 	sd = per_cpu_ptr(&svm_cpu, cpu);
 	if (unlikely(!sd->enabled)) {
 		/* percpu.c failed to enable this CPU: no VMRUN here. */
 		local_irq_enable();
-		kernel_fpu_end();
 		return -EBUSY;
 	}
 	/*
@@ -762,7 +781,6 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	 */
 	if (unlikely(!axvcpu_guest_enter(v->vcpu))) {
 		local_irq_enable();
-		kernel_fpu_end();
 		run->exit_reason = AXVCPU_EXIT_NOTHING;
 		return 0;
 	}
@@ -789,10 +807,12 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	smp_mb__after_atomic();
 	svm_pick_asid(v, sd, cpu);
 
-	/* PKRU is live kernel state (it guards user accesses): keep the host's. */
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
+	/* PKRU guards the kernel's user accesses: the guest's only around VMRUN. */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
 		host_pkru = rdpkru();
-	svm_fpu_load(v);
+		if (v->pkru != host_pkru)
+			wrpkru(v->pkru);
+	}
 
 	/*
 	 * Host breakpoints must not fire in the switch (nor on the guest's
@@ -829,7 +849,6 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	else if (v->vmcb->save.dr6 != DR6_RESERVED)
 		set_debugreg(DR6_RESERVED, 6);
 
-	svm_fpu_save(v);
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
 		/* #VMEXIT leaves PKRU alone: this is the guest's, for emulation. */
 		v->pkru = rdpkru();
@@ -844,7 +863,6 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		v->host_vector = svm_pending_host_vector();
 
 	local_irq_enable();
-	kernel_fpu_end();
 
 	return svm_handle_exit(v, run);
 }
@@ -864,6 +882,7 @@ const struct axvcpu_arch_ops svm_arch_ops = {
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_destroy		= svm_vcpu_destroy,
 	.setup			= svm_setup,
+	.put			= svm_vcpu_put,
 	.run			= svm_run,
 	.complete_read		= svm_complete_read,
 	.get_rip		= svm_get_rip,

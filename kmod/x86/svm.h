@@ -227,6 +227,13 @@ struct svm_events {
  * @xcr0:       guest XCR0.
  * @fpu:        guest XSAVE (or FXSAVE) area, 64-byte aligned.
  * @fpu_order:  page order of @fpu.
+ * @held:       the VCPU holds the CPU between exits (svm_run() began a
+ *              kernel_fpu_begin() section the core ends with @put): the
+ *              guest's FPU state is in the registers, the thread cannot be
+ *              preempted or migrated, and the host's VMSAVE state may be
+ *              kept (@host_saved).
+ * @host_saved: while @held, this CPU's host save area holds the thread's
+ *              VMSAVE state already.
  * @apic_base:  guest IA32_APIC_BASE as SET_SREGS left it.
  * @apic_id:    APIC id the filtered host CPUID reports.
  * @cpuid:      CPUID table from SET_CPUID, NULL for filtered host values.
@@ -240,7 +247,8 @@ struct svm_events {
  * @spec_ctrl:  guest SPEC_CTRL, in force while the guest runs.
  * @ibpb_pending: the guest wrote PRED_CMD.IBPB; issued before its next VMRUN.
  * @host_vector: the host interrupt of the last INTR exit (EXTERNAL_INTERRUPT).
- * @pkru:       guest PKRU at the last exit (for emulated accesses).
+ * @pkru:       guest PKRU: loaded around each VMRUN, read back at each exit
+ *              (emulated accesses check protection keys with it).
  * @ev:         interrupt, NMI and exception delivery state.
  */
 struct svm_vcpu {
@@ -256,6 +264,8 @@ struct svm_vcpu {
 	u64 xcr0;
 	void *fpu;
 	unsigned int fpu_order;
+	bool held;
+	bool host_saved;
 	u64 apic_base;
 	u32 apic_id;
 	struct axvcpu_cpuid_entry *cpuid;
@@ -326,8 +336,8 @@ u64 svm_gpr_read(struct svm_vcpu *v, unsigned int reg);
 void svm_gpr_write(struct svm_vcpu *v, unsigned int reg, u64 val);
 void svm_gpr_write_width(struct svm_vcpu *v, unsigned int reg, u64 val, unsigned int width);
 void svm_seg_store(const struct svm_vmcb_seg *d, struct axvcpu_segment *s);
-void svm_fpu_load(struct svm_vcpu *v);
-void svm_fpu_save(struct svm_vcpu *v);
+void svm_vcpu_hold(struct svm_vcpu *v);
+void svm_vcpu_put(void *arch_vcpu);
 void svm_dr_intercept(struct svm_vcpu *v);
 
 /* svm.c */

@@ -45,10 +45,23 @@
  * other failure is the host's and is reported as -ENXIO to keep it apart
  * from the walker's own -EFAULT (a guest fault).
  */
+static int svm_emul_read(struct svm_emul_ctx *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	struct axvcpu_vm *vm = axvcpu_vcpu_vm(ctx->v->vcpu);
+	int ret;
+
+	if (!ctx->nosleep)
+		return axvcpu_vm_read(vm, gpa, buf, len);
+	ret = axvcpu_vm_read_nosleep(vm, gpa, buf, len);
+	if (ret == -EWOULDBLOCK)
+		ctx->would_block = true;
+	return ret;
+}
+
 static int svm_emul_walk_read(void *c, u64 gpa, void *buf, unsigned int len)
 {
 	struct svm_emul_ctx *ctx = c;
-	int ret = axvcpu_vm_read(axvcpu_vcpu_vm(ctx->v->vcpu), gpa, buf, len);
+	int ret = svm_emul_read(ctx, gpa, buf, len);
 
 	if (ret && ret != -ENOENT) {
 		ctx->host_err = ret;
@@ -60,7 +73,15 @@ static int svm_emul_walk_read(void *c, u64 gpa, void *buf, unsigned int len)
 static int svm_emul_walk_write(void *c, u64 gpa, const void *buf, unsigned int len)
 {
 	struct svm_emul_ctx *ctx = c;
-	int ret = axvcpu_vm_write(axvcpu_vcpu_vm(ctx->v->vcpu), gpa, buf, len);
+	int ret;
+
+	/* An accessed or dirty bit to set: only the sleeping path writes. */
+	if (ctx->nosleep) {
+		ctx->would_block = true;
+		ctx->host_err = -EWOULDBLOCK;
+		return -ENXIO;
+	}
+	ret = axvcpu_vm_write(axvcpu_vcpu_vm(ctx->v->vcpu), gpa, buf, len);
 
 	if (ret && ret != -ENOENT) {
 		ctx->host_err = ret;
@@ -201,7 +222,6 @@ bool svm_emul_is_ram(struct svm_emul_ctx *ctx, u64 gpa)
 int svm_emul_fetch(struct svm_emul_ctx *ctx, struct x86_insn *insn)
 {
 	struct svm_vmcb_save *save = &ctx->v->vmcb->save;
-	struct axvcpu_vm *vm = axvcpu_vcpu_vm(ctx->v->vcpu);
 	u64 mask = ctx->code_bits == 64 ? ~0ULL : ctx->code_bits == 32 ? 0xffffffffULL : 0xffffULL;
 	u64 lins[X86_INSN_MAX_LEN], gpa;
 	struct axvcpu_segment cs;
@@ -247,6 +267,8 @@ checked:
 			    ((lins[n] + chunk) & PAGE_MASK) != (lins[n] & PAGE_MASK))
 				break;
 		ret = x86_walk(&ctx->mmu, &ctx->ops, lins[n], X86_ACC_FETCH, &gpa, &fault);
+		if (ctx->would_block)
+			return -EWOULDBLOCK;
 		if (ret == -EFAULT) {
 			first_fault = fault;
 			faulted = true;
@@ -256,7 +278,9 @@ checked:
 			return ctx->host_err;
 		if (ret)
 			break;		/* page table outside RAM */
-		ret = axvcpu_vm_read(vm, gpa, &buf[n], chunk);
+		ret = svm_emul_read(ctx, gpa, &buf[n], chunk);
+		if (ctx->would_block)
+			return -EWOULDBLOCK;
 		if (ret == -ENOENT)
 			break;		/* code outside RAM: not ours to run */
 		if (ret)
@@ -819,7 +843,19 @@ int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int o
 	int ret;
 
 	svm_emul_init(&ctx, v, run);
+	/*
+	 * Held (svm_vcpu_hold()), the fetch may not sleep: it reads what the
+	 * nested table maps (the guest just ran the instruction, so that is
+	 * nearly always all of it). Otherwise it stops before any effect, and
+	 * runs again after the hold has ended.
+	 */
+	ctx.nosleep = v->held;
 	ret = svm_emul_fetch(&ctx, &insn);
+	if (ctx.would_block) {
+		svm_vcpu_put(v);
+		svm_emul_init(&ctx, v, run);
+		ret = svm_emul_fetch(&ctx, &insn);
+	}
 	if (ret == -ENOENT) {
 		svm_emul_fail(&ctx, NULL, 0);
 		return SVM_EMUL_FAIL;

@@ -26,6 +26,10 @@ enum svm_emul_res {
  * @mmu:       the guest's paging state, for x86_walk().
  * @ops:       guest physical memory for the walker.
  * @host_err:  an error of axvcpu_vm_read() seen by the walker.
+ * @nosleep:   the caller may not sleep (the VCPU is held): guest memory is
+ *             read only where the nested table maps it, never written.
+ * @would_block: with @nosleep, an access needed the sleeping path; the
+ *             fetch stopped before anything took effect.
  * @long64:    64-bit mode.
  * @code_bits: 16, 32 or 64 (default operand/address size of CS).
  */
@@ -35,6 +39,8 @@ struct svm_emul_ctx {
 	struct x86_mmu_state mmu;
 	struct x86_mem_ops ops;
 	int host_err;
+	bool nosleep;
+	bool would_block;
 	bool long64;
 	unsigned int code_bits;
 };

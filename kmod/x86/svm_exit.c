@@ -342,10 +342,14 @@ static int svm_exit_msr(struct svm_vcpu *v, struct axvcpu_run *run)
 	if (wrmsr) {
 		data = (u32)svm_gpr_read(v, SVM_RAX) |
 		       (svm_gpr_read(v, SVM_RDX) << 32);
-		/* The x2APIC's ICR may fill @run (SEND_IPI, CPU_UP). */
-		if (svm_apic_msr(msr))
+		/*
+		 * The x2APIC's ICR may fill @run (SEND_IPI, CPU_UP), or deliver
+		 * an IPI in the kernel, which takes the VM's VCPU table mutex.
+		 */
+		if (svm_apic_msr(msr)) {
+			svm_vcpu_put(v);
 			res = svm_apic_wrmsr(v, run, msr, data);
-		else
+		} else
 			res = svm_msr_write(v, msr, data);
 		if (res == SVM_MSR_FAULT) {
 			svm_inject_gp(v);
@@ -405,9 +409,14 @@ static int svm_exit_ioio(struct svm_vcpu *v, struct axvcpu_run *run)
 	u64 info = ctl->exit_info_1;
 	u8 width = (info & VMCB_IOIO_SZ32) ? 4 : (info & VMCB_IOIO_SZ16) ? 2 : 1;
 
-	/* INS/OUTS: segment, address size and operand come from the decoder. */
-	if (info & VMCB_IOIO_STRING)
+	/*
+	 * INS/OUTS: segment, address size and operand come from the decoder;
+	 * they copy guest memory, which may sleep.
+	 */
+	if (info & VMCB_IOIO_STRING) {
+		svm_vcpu_put(v);
 		return svm_emul_string_io(v, run);
+	}
 
 	/* EXITINFO2 is the RIP of the next instruction, with or without NRIPS. */
 	svm_complete_insn(v, ctl->exit_info_2);
@@ -518,6 +527,53 @@ static void svm_exit_internal(struct axvcpu_run *run, u32 suberror, u64 code)
 	run->internal.code = code;
 }
 
+/*
+ * Exits whose handling never sleeps (given svm_insn_next_rip()'s own
+ * fallback): they are handled with the VCPU still held (svm_vcpu_hold()).
+ * Every other exit (nested page faults, which look up and map guest
+ * memory, the reset after a SHUTDOWN, whatever is unknown) ends the hold
+ * first.
+ */
+static bool svm_exit_nosleep(u64 code)
+{
+	switch (code) {
+	case VMCB_EXIT_INTR:
+	case VMCB_EXIT_NMI:
+	case VMCB_EXIT_SMI:
+	case VMCB_EXIT_INIT:
+	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC:
+	case VMCB_EXIT_VINTR:
+	case VMCB_EXIT_IRET:
+	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_DB:
+	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_AC:
+	case VMCB_EXIT_READ_DR0 ... VMCB_EXIT_WRITE_DR15:
+	case VMCB_EXIT_RDPMC:
+	case VMCB_EXIT_HLT:
+	case VMCB_EXIT_VMMCALL:
+	case VMCB_EXIT_CPUID:
+	case VMCB_EXIT_MSR:		/* the x2APIC's let go themselves */
+	case VMCB_EXIT_IOIO:		/* string I/O lets go itself */
+	case VMCB_EXIT_XSETBV:
+	case VMCB_EXIT_INVD:
+	case VMCB_EXIT_WBINVD:
+	case VMCB_EXIT_VMRUN:
+	case VMCB_EXIT_VMLOAD:
+	case VMCB_EXIT_VMSAVE:
+	case VMCB_EXIT_STGI:
+	case VMCB_EXIT_CLGI:
+	case VMCB_EXIT_SKINIT:
+	case VMCB_EXIT_INVLPGA:
+	case VMCB_EXIT_RDPRU:
+	case VMCB_EXIT_MONITOR:
+	case VMCB_EXIT_MWAIT:
+	case VMCB_EXIT_MWAIT_COND:
+	case VMCB_EXIT_TASK_SWITCH:
+	case VMCB_EXIT_INVALID:
+		return true;
+	}
+	return false;
+}
+
 static void svm_fill_common(struct svm_vcpu *v, struct axvcpu_run *run)
 {
 	struct svm_vmcb_save *save = &v->vmcb->save;
@@ -552,8 +608,8 @@ void svm_exit_irq_window(struct svm_vcpu *v, struct axvcpu_run *run)
  * @run: the core's kernel copy of the exit to fill (arch.h), not the
  *       user's run page.
  *
- * Called preemptible, with interrupts on: a nested page fault may pin
- * guest memory.
+ * Called with interrupts on and the VCPU held (svm_vcpu_hold()): only
+ * exits that cannot sleep are handled so, the others end the hold first.
  * Return: 0 with @run filled, or the transient error of pinning guest
  * memory (-ENOMEM, -EFAULT, -EAGAIN), RIP unchanged so that the next
  * RUN retries.
@@ -570,6 +626,8 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	v->emul.active = false;
 	v->emul.pending = false;
 	svm_events_exit(v);
+	if (!svm_exit_nosleep(code))
+		svm_vcpu_put(v);
 
 	switch (code) {
 	case VMCB_EXIT_INTR:

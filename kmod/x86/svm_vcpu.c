@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/processor.h>
 
@@ -118,18 +119,26 @@ static void svm_fpu_init(struct svm_vcpu *v)
 	*(u16 *)(area + SVM_FPU_FCW) = 0x37f;
 	*(u32 *)(area + SVM_FPU_MXCSR) = 0x1f80;
 	v->xcr0 = XFEATURE_MASK_FP;
+	v->pkru = 0;
 }
 
-/**
- * svm_fpu_load() - load the guest's FPU/SSE/AVX state into the registers.
- * @v: the VCPU. Inside kernel_fpu_begin(), interrupts off.
- *
- * Every component the host enabled is restored, whatever the guest's
- * XCR0: components the guest has not enabled keep their (init or old)
- * guest values, so no host value is ever visible to the guest.
+/*
+ * What the area covers: every component the host enabled, whatever the
+ * guest's XCR0 (components the guest has not enabled keep their init or
+ * old guest values, so no host value is ever visible to the guest), but
+ * PKRU. PKRU is live kernel state (it guards the kernel's user accesses):
+ * svm_run() loads the guest's, &svm_vcpu.pkru, only around VMRUN.
  */
-void svm_fpu_load(struct svm_vcpu *v)
+static u64 svm_fpu_mask(void)
 {
+	return svm_host.host_xcr0 & ~XFEATURE_MASK_PKRU;
+}
+
+/* Load the guest's FPU/SSE/AVX state into the registers. */
+static void svm_fpu_load(struct svm_vcpu *v)
+{
+	u64 mask = svm_fpu_mask();
+
 	/*
 	 * AMD CPUs without XSaveErPtr (X86_BUG_FXSAVE_LEAK) neither save nor
 	 * restore the x87 FIP/FDP/FOP unless an exception is pending: the
@@ -143,27 +152,63 @@ void svm_fpu_load(struct svm_vcpu *v)
 		asm volatile("fninit");
 	if (svm_host.xsave)
 		asm volatile("xrstor64 %0"
-			     : : "m" (*(u8 *)v->fpu), "a" ((u32)svm_host.host_xcr0),
-			       "d" ((u32)(svm_host.host_xcr0 >> 32))
+			     : : "m" (*(u8 *)v->fpu), "a" ((u32)mask), "d" ((u32)(mask >> 32))
 			     : "memory");
 	else
 		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)v->fpu) : "memory");
 }
 
-/**
- * svm_fpu_save() - save the registers into the guest's area, with the
- * host's XCR0 back in place.
- * @v: the VCPU. Inside kernel_fpu_begin(), interrupts off.
- */
-void svm_fpu_save(struct svm_vcpu *v)
+/* Save the registers into the guest's area (the host's XCR0 is in place). */
+static void svm_fpu_save(struct svm_vcpu *v)
 {
+	u64 mask = svm_fpu_mask();
+
 	if (svm_host.xsave)
 		asm volatile("xsave64 %0"
-			     : "=m" (*(u8 *)v->fpu) : "a" ((u32)svm_host.host_xcr0),
-			       "d" ((u32)(svm_host.host_xcr0 >> 32))
+			     : "=m" (*(u8 *)v->fpu) : "a" ((u32)mask), "d" ((u32)(mask >> 32))
 			     : "memory");
 	else
 		asm volatile("fxsave64 %0" : "=m" (*(u8 *)v->fpu) : : "memory");
+}
+
+/**
+ * svm_vcpu_hold() - take the CPU for the VCPU until svm_vcpu_put(): a
+ * kernel_fpu_begin() section with the guest's FPU state in the registers.
+ * @v: the VCPU, in RUN, not held.
+ *
+ * kernel_fpu_begin() saves the thread's user FPU state (it comes back on
+ * the return to user space) and disables preemption; interrupt handlers
+ * do not touch the FPU inside the section (irq_fpu_usable()). So the
+ * guest's registers stay loaded across every exit handled before the
+ * section ends, and nothing is saved or restored per exit. The section
+ * must end before anything that may sleep: the core calls @put then, and
+ * svm_handle_exit() before the exits whose handling may sleep.
+ */
+void svm_vcpu_hold(struct svm_vcpu *v)
+{
+	kernel_fpu_begin();
+	svm_fpu_load(v);
+	v->host_saved = false;
+	v->held = true;
+}
+
+/**
+ * svm_vcpu_put() - &axvcpu_arch_ops.put: end what svm_vcpu_hold() began,
+ * if it did.
+ * @arch_vcpu: the VCPU.
+ *
+ * The guest's registers go back into its area; preemption is enabled
+ * again, and the host's VMSAVE state is saved anew at the next entry.
+ */
+void svm_vcpu_put(void *arch_vcpu)
+{
+	struct svm_vcpu *v = arch_vcpu;
+
+	if (!v->held)
+		return;
+	svm_fpu_save(v);
+	v->held = false;
+	kernel_fpu_end();
 }
 
 /* ---- Segments and system registers ------------------------------------ */

@@ -7,8 +7,9 @@
  * page) and loads the guest's from the VMCB. It leaves FS, GS, TR, LDTR
  * (with their hidden parts), KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SFMASK
  * and SYSENTER_* alone: VMSAVE/VMLOAD move those, so the host's are
- * saved to this CPU's host save page first and reloaded right after the
- * exit, before anything can use GS-based per-CPU data. GPRs other than
+ * in this CPU's host save page (the caller's VMSAVE, once per thread and
+ * CPU) and reloaded right after the exit, before anything can use
+ * GS-based per-CPU data. GPRs other than
  * RAX and RSP are not touched by hardware at all: they are loaded from
  * and stored to the VCPU's array here.
  *
@@ -50,9 +51,11 @@ SYM_FUNC_START(svm_vmrun)
 	push	%rsi			/* vmcb_pa */
 	push	%rdi			/* gprs */
 
-	/* Host FS/GS/TR/LDTR/syscall MSRs out, the guest's in. */
-	mov	%rdx, %rax
-	vmsave	%rax
+	/*
+	 * The guest's FS/GS/TR/LDTR/syscall MSRs in. The host's were saved
+	 * to host_save_pa by the caller (once per thread and CPU, see
+	 * svm_world_switch()).
+	 */
 	mov	%rsi, %rax
 	vmload	%rax
 
