@@ -126,15 +126,25 @@ static inline unsigned int axvcpu_exit_size(u32 reason)
  *	point to, and no MMU notifier can call @npt_zap any more). May sleep
  *	and should yield on a large table.
  * @npt_prepare: allocate whatever the next @npt_map of @gpa needs (the
- *	intermediate tables down to its leaf), so that @npt_map need not.
+ *	intermediate tables down to its leaf table, which serves the whole
+ *	2 MiB-aligned block around @gpa), or with @huge what @npt_map_huge
+ *	of that block needs (down to the table above), so that neither need
+ *	allocate.
  *	Called with the VM's memory mutex held, which serialises it with
  *	every other @npt_prepare and @npt_map; may sleep. -ENOMEM.
- * @npt_map: map one 4 KiB guest frame @gpa to host physical @hpa with
- *	AXVCPU_PROT_* bits, replacing (and flushing) an older mapping. The
- *	core holds no reference on the frame afterwards: it calls @npt_zap
- *	before the frame can change. Called with the VM's memory mutex and
- *	its MMU spinlock held, after @npt_prepare for @gpa: must neither
- *	sleep nor allocate.
+ * @npt_map: map @n consecutive 4 KiB guest frames from @gpa to the host
+ *	physical addresses @hpa[0..n-1] with AXVCPU_PROT_* bits, replacing
+ *	(and flushing) older mappings; the frames lie in one 2 MiB-aligned
+ *	block of guest physical space. The core holds no reference on the
+ *	frames afterwards: it calls @npt_zap before a frame can change.
+ *	Called with the VM's memory mutex and its MMU spinlock held, after
+ *	@npt_prepare for @gpa: must neither sleep nor allocate.
+ * @npt_map_huge: map the 2 MiB-aligned block at @gpa to the physically
+ *	contiguous, 2 MiB-aligned host frames at @hpa with one large
+ *	mapping, under the same rules as @npt_map (prepared with @huge).
+ *	-EEXIST when smaller mappings are in the way: the core maps 4 KiB
+ *	frames instead. A later @npt_zap of any part of the block removes
+ *	all of it.
  * @npt_zap: remove every mapping in [@gpa, @gpa + @size) and make sure no
  *	CPU can use one any longer (TLB flush, kicking CPUs running the VM)
  *	before returning. Called with the VM's MMU spinlock held, possibly
@@ -211,8 +221,9 @@ struct axvcpu_arch_ops {
 
 	void *(*vm_create)(struct axvcpu_vm *vm);
 	void (*vm_destroy)(void *arch_vm);
-	int (*npt_prepare)(void *arch_vm, u64 gpa);
-	int (*npt_map)(void *arch_vm, u64 gpa, u64 hpa, u32 prot);
+	int (*npt_prepare)(void *arch_vm, u64 gpa, bool huge);
+	int (*npt_map)(void *arch_vm, u64 gpa, const u64 *hpa, unsigned int n, u32 prot);
+	int (*npt_map_huge)(void *arch_vm, u64 gpa, u64 hpa, u32 prot);
 	void (*npt_zap)(void *arch_vm, u64 gpa, u64 size);
 	bool (*npt_lookup)(void *arch_vm, u64 gpa, u64 *hpa);
 

@@ -61,6 +61,8 @@ struct axvcpu_mem_region {
  * @mmu_seq:      bumped at the end of every invalidation (mmu_lock).
  * @mmu_in_progress: invalidations started and not yet ended (mmu_lock).
  * @flags:        AXVCPU_VM_* flags from CREATE_VM.
+ * @fault_pages:  room for a 2 MiB block's pages, for nested page faults
+ *                (mem_lock); allocated at the first fault that wants it.
  * @arch:         the backend's VM (nested page table root).
  */
 struct axvcpu_vm {
@@ -79,6 +81,7 @@ struct axvcpu_vm {
 	bool mm_gone;
 	unsigned long mmu_seq;
 	unsigned long mmu_in_progress;
+	struct page **fault_pages;
 
 	void *arch;
 };

@@ -51,6 +51,15 @@
 /* The most guest memory one npt_zap covers before a blockable zap yields. */
 #define AXVCPU_ZAP_CHUNK	(1ULL << 30)
 
+/*
+ * Fault-around: a nested page fault also maps the frames of its 2 MiB
+ * block that the owner's page tables already hold, looked up in batches of
+ * this many pages, with at most this many lookups per fault.
+ */
+#define AXVCPU_FAULT_AROUND_BLOCK	(2ULL << 20)
+#define AXVCPU_FAULT_AROUND_BATCH	64
+#define AXVCPU_FAULT_AROUND_LOOKUPS	16
+
 /**
  * axvcpu_vm_find_region() - the region holding @gpa, or NULL.
  * @vm:  the VM; mem_lock or mmu_lock held.
@@ -226,7 +235,8 @@ int axvcpu_vm_mem_track(struct axvcpu_vm *vm)
 
 /**
  * axvcpu_vm_mem_destroy() - stop following the owner's address space.
- * @vm: the dying VM, before its nested tables are freed.
+ * @vm: the dying VM, before its nested tables are freed; its fault
+ *      buffer goes too.
  *
  * Unregistering runs the release callback when the mm is still alive and
  * waits for callbacks in flight, so none touches the tables afterwards.
@@ -236,6 +246,8 @@ void axvcpu_vm_mem_destroy(struct axvcpu_vm *vm)
 	if (vm->mn_registered)
 		mmu_notifier_unregister(&vm->mn, vm->mm);
 	vm->mn_registered = false;
+	kvfree(vm->fault_pages);
+	vm->fault_pages = NULL;
 }
 
 /*
@@ -244,7 +256,7 @@ void axvcpu_vm_mem_destroy(struct axvcpu_vm *vm)
  * frame is in the nested table.
  */
 static int axvcpu_get_page(struct mm_struct *mm, unsigned long hva, bool write,
-			   struct page **pagep)
+			   struct page **pagep, unsigned long *vm_start, unsigned long *vm_end)
 {
 	struct vm_area_struct *vma;
 	long got;
@@ -259,6 +271,9 @@ static int axvcpu_get_page(struct mm_struct *mm, unsigned long hva, bool write,
 	ret = -EOPNOTSUPP;
 	if (!axvcpu_backing_ok(vma))
 		goto out;
+	/* The mapping checked here bounds the fault-around. */
+	*vm_start = vma->vm_start;
+	*vm_end = vma->vm_end;
 	got = get_user_pages(hva, 1, write ? FOLL_WRITE : 0, pagep, NULL);
 	ret = got == 1 ? 0 : got < 0 ? got : -EFAULT;
 out:
@@ -266,12 +281,158 @@ out:
 	return ret;
 }
 
+/* Drop page references, one atomic operation per folio (a huge page's share one). */
+static void axvcpu_put_pages(struct page **pages, unsigned int n)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < n; i += k) {
+		struct folio *folio = page_folio(pages[i]);
+
+		for (k = 1; i + k < n && page_folio(pages[i + k]) == folio; k++)
+			;
+		folio_put_refs(folio, k);
+	}
+}
+
+/*
+ * The part of @gpa's 2 MiB block a fault may map beside it: within the
+ * region and within the mapping axvcpu_get_page() checked.
+ */
+static void axvcpu_fault_block(const struct axvcpu_mem_region *r, u64 gpa,
+			       unsigned long vm_start, unsigned long vm_end, u64 *lo, u64 *hi)
+{
+	*lo = max(gpa & ~(AXVCPU_FAULT_AROUND_BLOCK - 1), r->gpa);
+	if (vm_start > r->hva)
+		*lo = max(*lo, r->gpa + (vm_start - r->hva));
+	*hi = min((gpa & ~(AXVCPU_FAULT_AROUND_BLOCK - 1)) + AXVCPU_FAULT_AROUND_BLOCK,
+		  r->gpa + r->size);
+	if (vm_end < r->hva + r->size)
+		*hi = min(*hi, r->gpa + (vm_end - r->hva));
+}
+
+/*
+ * A 2 MiB mapping for the whole block of a fault, where the owner's page
+ * tables hold all of it, already, as one physically contiguous, aligned
+ * frame (a transparent or hugetlb huge page: the first touch of a 2 MiB
+ * range of anonymous memory usually makes one). One nested entry then
+ * stands for 512 faults, and for 512 TLB entries on hardware.
+ * get_user_pages_fast_only() takes only present pages (writable ones for
+ * a writable region) and faults nothing in. The invalidation protocol is
+ * the faulting frame's: the notifier zaps the whole block when any of it
+ * changes.
+ *
+ * Return: 0 when the block is mapped (or an invalidation raced and the
+ * guest faults again), 1 when it cannot be mapped so (4 KiB frames then),
+ * or -ENOMEM.
+ */
+static int axvcpu_fault_huge(struct axvcpu_vm *vm, const struct axvcpu_mem_region *r,
+			     u64 block, u32 prot, unsigned long seq)
+{
+	const unsigned int n = AXVCPU_FAULT_AROUND_BLOCK >> PAGE_SHIFT;
+	unsigned long hva = r->hva + (block - r->gpa), pfn;
+	unsigned int gup = (prot & AXVCPU_PROT_WRITE) ? FOLL_WRITE : 0;
+	struct page **pages;
+	int got, i, ret = 1;
+
+	/* Guest and host must agree on the 2 MiB boundaries. */
+	if (!IS_ALIGNED(hva, AXVCPU_FAULT_AROUND_BLOCK))
+		return 1;
+	if (!vm->fault_pages) {
+		vm->fault_pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+		if (!vm->fault_pages)
+			return 1;
+	}
+	pages = vm->fault_pages;
+	got = get_user_pages_fast_only(hva, n, gup, pages);
+	if (got < 0)
+		return 1;
+	if (got < n)
+		goto out;
+	pfn = page_to_pfn(pages[0]);
+	if (!IS_ALIGNED(pfn, n))
+		goto out;
+	for (i = 1; i < n; i++)
+		if (page_to_pfn(pages[i]) != pfn + i)
+			goto out;
+
+	ret = axvcpu_ops->npt_prepare(vm->arch, block, true);
+	if (ret)
+		goto out;
+	spin_lock(&vm->mmu_lock);
+	if (vm->mm_gone || vm->mmu_in_progress || vm->mmu_seq != seq)
+		ret = 0;	/* the frames may be going away: fault again */
+	else
+		ret = axvcpu_ops->npt_map_huge(vm->arch, block, PFN_PHYS(pfn), prot);
+	spin_unlock(&vm->mmu_lock);
+	/* Smaller mappings are in the way: go on with 4 KiB frames. */
+	if (ret == -EEXIST)
+		ret = 1;
+out:
+	axvcpu_put_pages(pages, got);
+	return ret;
+}
+
+/*
+ * Map what the owner's page tables hold already around the frame a fault
+ * just mapped, in 4 KiB frames: the rest of [@lo, @hi) (axvcpu_fault_block()),
+ * when no 2 MiB mapping could be made (pages the VMM touched itself, a huge
+ * page split since, a region not aligned to 2 MiB). Nothing is faulted in
+ * or allocated here: get_user_pages_fast_only() takes only present pages
+ * (writable ones for a writable region: a frame still shared copy-on-write
+ * is left to its own fault) and stops at the first it cannot take, so a
+ * lookup is cheap where nothing is there.
+ *
+ * No mmap_lock is held: whatever changes the owner's mapping of a page
+ * after @seq was read (the mapping itself replaced, the page reclaimed or
+ * migrated) runs the MMU notifier first, which moves mmu_seq or shows an
+ * invalidation in progress, and then nothing is installed, exactly as for
+ * the faulting frame. mem_lock is held (npt_prepare of the faulting frame
+ * covered the block's leaf table).
+ */
+static void axvcpu_fault_around(struct axvcpu_vm *vm, const struct axvcpu_mem_region *r,
+				u64 lo, u64 hi, u32 prot, unsigned long seq)
+{
+	unsigned int gup = (prot & AXVCPU_PROT_WRITE) ? FOLL_WRITE : 0;
+	struct page *pages[AXVCPU_FAULT_AROUND_BATCH];
+	u64 hpa[AXVCPU_FAULT_AROUND_BATCH];
+	unsigned int lookups = 0;
+	int got, i;
+	bool ok;
+
+	while (lo < hi && lookups++ < AXVCPU_FAULT_AROUND_LOOKUPS) {
+		unsigned int n = min_t(u64, (hi - lo) >> PAGE_SHIFT, AXVCPU_FAULT_AROUND_BATCH);
+
+		got = get_user_pages_fast_only(r->hva + (lo - r->gpa), n, gup, pages);
+		if (got <= 0) {
+			/* Nothing there: step over it. */
+			lo += PAGE_SIZE;
+			continue;
+		}
+		for (i = 0; i < got; i++)
+			hpa[i] = page_to_phys(pages[i]);
+		spin_lock(&vm->mmu_lock);
+		ok = !vm->mm_gone && !vm->mmu_in_progress && vm->mmu_seq == seq;
+		if (ok)
+			ok = !axvcpu_ops->npt_map(vm->arch, lo, hpa, got, prot);
+		spin_unlock(&vm->mmu_lock);
+		axvcpu_put_pages(pages, got);
+		if (!ok)
+			return;
+		lo += (u64)got << PAGE_SHIFT;
+		/* A hole ended the batch: the page there is not present. */
+		if (got < n)
+			lo += PAGE_SIZE;
+	}
+}
+
 int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access)
 {
+	unsigned long hva, seq, vm_start = 0, vm_end = 0;
 	struct axvcpu_mem_region *r;
-	unsigned long hva, seq;
 	struct page *page;
 	u32 prot = 0;
+	u64 hpa, lo, hi;
 	bool write;
 	int ret;
 
@@ -290,6 +451,11 @@ int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access)
 		goto out;
 	write = !(r->flags & AXVCPU_MEM_READONLY);
 	hva = r->hva + ((gpa & PAGE_MASK) - r->gpa);
+	gpa &= PAGE_MASK;
+	if (write)
+		prot |= AXVCPU_PROT_WRITE;
+	if (!(r->flags & AXVCPU_MEM_NOEXEC))
+		prot |= AXVCPU_PROT_EXEC;
 
 	/* Read before the lookup; pairs with the update under mmu_lock. */
 	seq = READ_ONCE(vm->mmu_seq);
@@ -300,28 +466,38 @@ int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access)
 	 * on a read fault, so that the writable nested entry points at the
 	 * frame the VMM sees.
 	 */
-	ret = axvcpu_get_page(vm->mm, hva, write, &page);
+	ret = axvcpu_get_page(vm->mm, hva, write, &page, &vm_start, &vm_end);
 	if (ret)
 		goto out;
-	ret = axvcpu_ops->npt_prepare(vm->arch, gpa & PAGE_MASK);
+
+	/* The whole 2 MiB block at once where the host holds it as one frame. */
+	axvcpu_fault_block(r, gpa, vm_start, vm_end, &lo, &hi);
+	if (hi - lo == AXVCPU_FAULT_AROUND_BLOCK) {
+		ret = axvcpu_fault_huge(vm, r, lo, prot, seq);
+		if (ret <= 0)
+			goto out_put;
+	}
+
+	ret = axvcpu_ops->npt_prepare(vm->arch, gpa, false);
 	if (ret)
 		goto out_put;
-
-	if (write)
-		prot |= AXVCPU_PROT_WRITE;
-	if (!(r->flags & AXVCPU_MEM_NOEXEC))
-		prot |= AXVCPU_PROT_EXEC;
-
+	hpa = page_to_phys(page);
 	spin_lock(&vm->mmu_lock);
 	if (vm->mm_gone)
 		ret = -EFAULT;
 	else if (vm->mmu_in_progress || vm->mmu_seq != seq)
-		ret = 0;	/* the frame may be going away: fault again */
+		ret = 1;	/* the frame may be going away: fault again */
 	else
-		ret = axvcpu_ops->npt_map(vm->arch, gpa & PAGE_MASK, page_to_phys(page), prot);
+		ret = axvcpu_ops->npt_map(vm->arch, gpa, &hpa, 1, prot);
 	spin_unlock(&vm->mmu_lock);
-out_put:
 	/* The notifier, not a reference, keeps the mapping valid now. */
+	put_page(page);
+	if (!ret)
+		axvcpu_fault_around(vm, r, lo, hi, prot, seq);
+	else if (ret == 1)
+		ret = 0;
+	goto out;
+out_put:
 	put_page(page);
 out:
 	mutex_unlock(&vm->mem_lock);

@@ -110,6 +110,7 @@ static void run_page_scribbled_during_exits(void)
 	struct guest_vm *vm;
 	struct scribbler s = { 0 };
 	volatile uint64_t *progress;
+	void *stream;
 	uint64_t start, runs = 0, eintr = 0;
 	struct axvcpu_stats st;
 	struct ucall uc;
@@ -118,7 +119,13 @@ static void run_page_scribbled_during_exits(void)
 
 	pin_to_cpu(0);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_stream);
-	vm_add_memory(vm, 1, 0, STREAM_GPA, STREAM_SIZE);
+	stream = vm_add_memory(vm, 1, 0, STREAM_GPA, STREAM_SIZE);
+	/*
+	 * One nested page fault per page, each a chance for the scribbler:
+	 * no transparent huge page, whose first touch would make the whole
+	 * of it present and the kernel map its neighbours with it.
+	 */
+	TEST_ASSERT_EQ(madvise(stream, STREAM_SIZE, MADV_NOHUGEPAGE), 0);
 	progress = addr_gpa2hva(vm, (uint64_t)(uintptr_t)&guest_progress);
 	s.page = (volatile uint64_t *)vcpu->run;
 	TEST_ASSERT_EQ(pthread_create(&t, NULL, scribble_fn, &s), 0);

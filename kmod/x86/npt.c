@@ -2,16 +2,22 @@
 /*
  * Nested page tables (AMD NPT, APM vol 2 15.25): a 4- or 5-level x86-64
  * page table per VM, translating guest physical to host physical
- * addresses with 4 KiB leaves only.
+ * addresses with 4 KiB and 2 MiB leaves.
  *
  * Why it looks the way it does:
  *
  *  - The depth follows the host: the hardware walks the nested table in
  *    the host's paging mode, so with CR4.LA57 set in the host it expects
  *    five levels (the rule KVM's get_npt_level() encodes as well).
- *  - 4 KiB leaves only: guest memory is mapped page by page on first
- *    touch and the backing pages are rarely physically contiguous, so
- *    large nested pages would buy little and cost splitting logic.
+ *  - 4 KiB leaves, and 2 MiB leaves (level 2, PS) where the host maps a
+ *    whole aligned 2 MiB of the region with one physically contiguous
+ *    frame (a transparent or hugetlb huge page): the core decides, from
+ *    the pages it took. A 2 MiB leaf is only ever written into an empty
+ *    level-2 slot and a 4 KiB map under it is a no-op (it covers the
+ *    frame already); a zap that touches any part of it clears all of it,
+ *    which a secondary MMU may always do. Once a slot holds a table it
+ *    stays one (tables are not freed before destroy), so that part of the
+ *    guest goes on with 4 KiB leaves.
  *  - Allocation and mapping are two steps: x86_npt_prepare() allocates
  *    the path to a leaf where it may sleep, x86_npt_map() only writes the
  *    leaf, so it can run under the VM's MMU spinlock. Unmapping never
@@ -93,7 +99,8 @@ static void npt_free_table(u64 *table, int level)
 		for (i = 0; i < X86_NPT_ENTRIES; i++) {
 			u64 entry = table[i];
 
-			if (x86_npt_present(entry))
+			/* A 2 MiB leaf points at a guest frame, not a table. */
+			if (x86_npt_present(entry) && !(level == 2 && x86_npt_is_huge(entry)))
 				npt_free_table(npt_table(entry), level - 1);
 			/* A big guest has many tables: let others run. */
 			if (level == 2)
@@ -118,20 +125,27 @@ u64 x86_npt_root_pa(const struct x86_npt *npt)
 }
 
 /*
- * The slot of the level-1 entry for @gpa, creating missing intermediate
- * tables on the way down when @alloc. NULL when a table is missing and
- * not allowed, or cannot be, allocated; the tables created before that
- * stay (they are empty and freed at destroy).
+ * The slot of the entry for @gpa at @stop (1: the 4 KiB leaf, 2: the
+ * level-2 entry), creating missing intermediate tables on the way down
+ * when @alloc. NULL when a table is missing and not allowed, or cannot
+ * be, allocated, or when a 2 MiB leaf covers @gpa above @stop (then *@huge
+ * is set); the tables created before that stay (they are empty and freed
+ * at destroy).
  */
-static u64 *npt_leaf_slot(struct x86_npt *npt, u64 gpa, bool alloc)
+static u64 *npt_slot(struct x86_npt *npt, u64 gpa, int stop, bool alloc, bool *huge)
 {
 	u64 *table = npt_root(npt);
 	int level;
 
-	for (level = npt->levels; level > 1; level--) {
+	*huge = false;
+	for (level = npt->levels; level > stop; level--) {
 		u64 *slot = &table[x86_npt_index(gpa, level)];
 		u64 entry = READ_ONCE(*slot);
 
+		if (level == 2 && x86_npt_is_huge(entry)) {
+			*huge = true;
+			return NULL;
+		}
 		if (!x86_npt_present(entry)) {
 			struct page *page;
 
@@ -151,32 +165,80 @@ static u64 *npt_leaf_slot(struct x86_npt *npt, u64 gpa, bool alloc)
 		}
 		table = npt_table(entry);
 	}
-	return &table[x86_npt_index(gpa, 1)];
+	return &table[x86_npt_index(gpa, stop)];
 }
 
-int x86_npt_prepare(struct x86_npt *npt, u64 gpa)
+int x86_npt_prepare(struct x86_npt *npt, u64 gpa, bool huge)
 {
+	bool covered;
+
 	if (!PAGE_ALIGNED(gpa) || !npt_in_reach(npt, gpa))
 		return -EINVAL;
-	return npt_leaf_slot(npt, gpa, true) ? 0 : -ENOMEM;
+	/* Under a 2 MiB leaf nothing needs a table. */
+	if (npt_slot(npt, gpa, huge ? 2 : 1, true, &covered) || covered)
+		return 0;
+	return -ENOMEM;
 }
 
-int x86_npt_map(struct x86_npt *npt, u64 gpa, u64 hpa, u32 prot)
+int x86_npt_map(struct x86_npt *npt, u64 gpa, const u64 *hpa, unsigned int n, u32 prot,
+		bool *replaced)
 {
+	unsigned int i;
+	bool huge;
 	u64 *slot;
 
-	if (!PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(hpa) ||
-	    (hpa & ~X86_NPT_ADDR_MASK) || !npt_in_reach(npt, gpa) ||
-	    (prot & ~(AXVCPU_PROT_WRITE | AXVCPU_PROT_EXEC)))
+	if (!PAGE_ALIGNED(gpa) || !n || x86_npt_index(gpa, 1) + n > X86_NPT_ENTRIES ||
+	    !npt_in_reach(npt, gpa) || (prot & ~(AXVCPU_PROT_WRITE | AXVCPU_PROT_EXEC)))
 		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!PAGE_ALIGNED(hpa[i]) || (hpa[i] & ~X86_NPT_ADDR_MASK))
+			return -EINVAL;
 
 	/* Intermediate tables are never freed before destroy: prepared stays. */
-	slot = npt_leaf_slot(npt, gpa, false);
+	slot = npt_slot(npt, gpa, 1, false, &huge);
+	/* A 2 MiB leaf maps these frames already (the notifier keeps it so). */
+	if (huge)
+		return 0;
 	if (!slot)
 		return -ENOMEM;
 
-	WRITE_ONCE(*slot, x86_npt_leaf(hpa, prot & AXVCPU_PROT_WRITE,
-				       prot & AXVCPU_PROT_EXEC));
+	for (i = 0; i < n; i++) {
+		u64 old = READ_ONCE(slot[i]);
+
+		if (x86_npt_present(old)) {
+			if (x86_npt_entry_pa(old) == hpa[i])
+				continue;
+			*replaced = true;
+		}
+		WRITE_ONCE(slot[i], x86_npt_leaf(hpa[i], prot & AXVCPU_PROT_WRITE,
+						 prot & AXVCPU_PROT_EXEC));
+	}
+	return 0;
+}
+
+int x86_npt_map_huge(struct x86_npt *npt, u64 gpa, u64 hpa, u32 prot, bool *replaced)
+{
+	u64 old, *slot;
+	bool huge;
+
+	if (!IS_ALIGNED(gpa, X86_NPT_HUGE_SIZE) || !IS_ALIGNED(hpa, X86_NPT_HUGE_SIZE) ||
+	    (hpa & ~X86_NPT_ADDR_MASK) || !npt_in_reach(npt, gpa) ||
+	    (prot & ~(AXVCPU_PROT_WRITE | AXVCPU_PROT_EXEC)))
+		return -EINVAL;
+	slot = npt_slot(npt, gpa, 2, false, &huge);
+	if (!slot)
+		return huge ? 0 : -ENOMEM;
+	old = READ_ONCE(*slot);
+	if (x86_npt_present(old)) {
+		/* A table: this 2 MiB goes on with 4 KiB leaves. */
+		if (!x86_npt_is_huge(old))
+			return -EEXIST;
+		if (x86_npt_entry_pa(old) == hpa)
+			return 0;
+		*replaced = true;
+	}
+	WRITE_ONCE(*slot, x86_npt_leaf_huge(hpa, prot & AXVCPU_PROT_WRITE,
+					    prot & AXVCPU_PROT_EXEC));
 	return 0;
 }
 
@@ -200,7 +262,8 @@ static unsigned long npt_unmap_range(u64 *table, int level, u64 start, u64 end)
 		if (next > end)
 			next = end;
 		if (x86_npt_present(entry)) {
-			if (level == 1) {
+			/* A 2 MiB leaf goes whole, even when the range covers part of it. */
+			if (level == 1 || (level == 2 && x86_npt_is_huge(entry))) {
 				WRITE_ONCE(*slot, 0);
 				cleared++;
 			} else {
@@ -239,6 +302,10 @@ bool x86_npt_lookup(const struct x86_npt *npt, u64 gpa, u64 *hpa)
 		entry = READ_ONCE(table[x86_npt_index(gpa, level)]);
 		if (!x86_npt_present(entry))
 			return false;
+		if (level == 2 && x86_npt_is_huge(entry)) {
+			*hpa = x86_npt_entry_pa(entry) + (gpa & (X86_NPT_HUGE_SIZE - 1) & PAGE_MASK);
+			return true;
+		}
 		table = npt_table(entry);
 	}
 	entry = READ_ONCE(table[x86_npt_index(gpa, 1)]);

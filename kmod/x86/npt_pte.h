@@ -19,6 +19,7 @@
 #define X86_NPT_US	(1ULL << 2)	/* user */
 #define X86_NPT_A	(1ULL << 5)	/* accessed */
 #define X86_NPT_D	(1ULL << 6)	/* dirty (leaves only) */
+#define X86_NPT_PS	(1ULL << 7)	/* page size: a level-2 leaf maps 2 MiB */
 #define X86_NPT_NX	(1ULL << 63)	/* no execute, needs host EFER.NXE */
 /** X86_NPT_ADDR_MASK - physical address bits 51:12 of an entry. */
 #define X86_NPT_ADDR_MASK 0x000ffffffffff000ULL
@@ -84,6 +85,37 @@ static inline u64 x86_npt_leaf(u64 hpa, bool write, bool exec)
 	if (!exec)
 		e |= X86_NPT_NX;
 	return e;
+}
+
+/** X86_NPT_HUGE_SIZE - bytes a level-2 leaf maps. */
+#define X86_NPT_HUGE_SIZE	(1ULL << 21)
+
+/**
+ * x86_npt_leaf_huge() - a present level-2 leaf mapping 2 MiB.
+ * @hpa:   host physical address of the 2 MiB frame (bits 51:21 are used;
+ *         bits 20:13 are reserved in such an entry and bit 12 would be
+ *         its PAT bit, so both stay clear).
+ * @write: the guest may write.
+ * @exec:  the guest may execute.
+ *
+ * As x86_npt_leaf() otherwise, with PS set.
+ *
+ * Return: the entry.
+ */
+static inline u64 x86_npt_leaf_huge(u64 hpa, bool write, bool exec)
+{
+	return x86_npt_leaf(hpa & ~(X86_NPT_HUGE_SIZE - 1), write, exec) | X86_NPT_PS;
+}
+
+/**
+ * x86_npt_is_huge() - whether a level-2 entry is a 2 MiB leaf.
+ * @entry: a level-2 entry.
+ *
+ * Return: true when present with PS set.
+ */
+static inline bool x86_npt_is_huge(u64 entry)
+{
+	return (entry & (X86_NPT_P | X86_NPT_PS)) == (X86_NPT_P | X86_NPT_PS);
 }
 
 /**

@@ -481,36 +481,41 @@ static void svm_vm_flush(struct svm_vm *sv)
 	preempt_enable();
 }
 
-static int svm_npt_prepare(void *arch_vm, u64 gpa)
+static int svm_npt_prepare(void *arch_vm, u64 gpa, bool huge)
 {
 	struct svm_vm *sv = arch_vm;
 
-	return x86_npt_prepare(sv->npt, gpa);
+	return x86_npt_prepare(sv->npt, gpa, huge);
 }
 
 /* Under the VM's MMU spinlock: x86_npt_map() does not allocate here. */
-static int svm_npt_map(void *arch_vm, u64 gpa, u64 hpa, u32 prot)
+static int svm_npt_map(void *arch_vm, u64 gpa, const u64 *hpa, unsigned int n, u32 prot)
 {
 	struct svm_vm *sv = arch_vm;
-	bool was_mapped;
-	u64 old;
+	bool replaced = false;
 	int ret;
 
-	was_mapped = x86_npt_lookup(sv->npt, gpa, &old);
 	/*
 	 * Two VCPUs that fault on one frame at once both get here; the
-	 * second finds the same frame (a region's rights never change while
-	 * it is mapped: deleting the region zaps it) and has nothing to do.
+	 * second finds the same frame and x86_npt_map() leaves it. A new
+	 * entry needs no flush (a TLB never holds non-present translations);
+	 * a replaced one might be cached with the old frame or rights.
 	 */
-	if (was_mapped && old == hpa)
-		return 0;
-	ret = x86_npt_map(sv->npt, gpa, hpa, prot);
-	/*
-	 * A new entry needs no flush (a TLB never holds non-present
-	 * translations); a replaced one might be cached with the old frame
-	 * or rights.
-	 */
-	if (!ret && was_mapped)
+	ret = x86_npt_map(sv->npt, gpa, hpa, n, prot, &replaced);
+	if (replaced)
+		svm_vm_flush(sv);
+	return ret;
+}
+
+/* Under the VM's MMU spinlock, as svm_npt_map(). */
+static int svm_npt_map_huge(void *arch_vm, u64 gpa, u64 hpa, u32 prot)
+{
+	struct svm_vm *sv = arch_vm;
+	bool replaced = false;
+	int ret;
+
+	ret = x86_npt_map_huge(sv->npt, gpa, hpa, prot, &replaced);
+	if (replaced)
 		svm_vm_flush(sv);
 	return ret;
 }
@@ -877,6 +882,7 @@ const struct axvcpu_arch_ops svm_arch_ops = {
 	.vm_destroy		= svm_vm_destroy,
 	.npt_prepare		= svm_npt_prepare,
 	.npt_map		= svm_npt_map,
+	.npt_map_huge		= svm_npt_map_huge,
 	.npt_zap		= svm_npt_zap,
 	.npt_lookup		= svm_npt_lookup,
 	.vcpu_create		= svm_vcpu_create,

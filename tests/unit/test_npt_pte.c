@@ -116,6 +116,15 @@ static void test_entries(void)
 	tap_ok(!(e & X86_NPT_NX), "a table entry never has NX");
 	tap_is(x86_npt_entry_pa(e), 0x5000, "table entry points at its table");
 
+	e = x86_npt_leaf_huge(0x40200000ULL, true, false);
+	tap_is(e, 0x40200000ULL | flags_rx | X86_NPT_RW | X86_NPT_NX | X86_NPT_PS,
+	       "writable no-exec 2 MiB leaf: P RW US A D PS NX");
+	tap_is(x86_npt_entry_pa(x86_npt_leaf_huge(0x403ff000ULL, false, true)), 0x40200000ULL,
+	       "a 2 MiB leaf keeps only frame bits 51:21 (no PAT bit 12, nothing in 20:13)");
+	tap_ok(x86_npt_is_huge(e), "a 2 MiB leaf is huge");
+	tap_ok(!x86_npt_is_huge(x86_npt_table_entry(0x5000ULL)), "a table entry is not huge");
+	tap_ok(!x86_npt_is_huge(X86_NPT_PS), "PS without P is not a leaf");
+
 	tap_ok(x86_npt_present(x86_npt_leaf(0, false, false)),
 	       "a leaf of frame 0 is present");
 	tap_ok(!x86_npt_present(0), "an empty entry is absent");
