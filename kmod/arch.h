@@ -285,19 +285,21 @@ int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access);
 int axvcpu_vm_read(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
 
 /**
- * axvcpu_vm_read_nosleep() - axvcpu_vm_read() for a caller that may not
- * sleep (preemption disabled).
- * @vm:  the VM.
- * @gpa: first guest physical address.
- * @buf: destination.
- * @len: bytes.
+ * axvcpu_vm_mmu_lock() - hold off every change to @vm's nested mappings.
+ * @vm: the VM.
  *
- * Reads only what the nested table maps already (the frames the guest
- * touched), under a spinlock.
- * Return: 0; -EWOULDBLOCK when part of the range is not mapped (the
- * caller may sleep first and use axvcpu_vm_read()); -EFAULT.
+ * Until axvcpu_vm_mmu_unlock() no MMU notifier invalidation, zap or map of
+ * @vm can run (it takes the VM's MMU spinlock): a frame the nested table
+ * maps now stays the owner's current frame, and the backend may read it
+ * through the kernel's direct map. The caller must not sleep meanwhile.
  */
-int axvcpu_vm_read_nosleep(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
+void axvcpu_vm_mmu_lock(struct axvcpu_vm *vm);
+
+/**
+ * axvcpu_vm_mmu_unlock() - end axvcpu_vm_mmu_lock().
+ * @vm: the VM.
+ */
+void axvcpu_vm_mmu_unlock(struct axvcpu_vm *vm);
 
 /**
  * axvcpu_vm_write() - copy a kernel buffer into guest physical memory.

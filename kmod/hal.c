@@ -594,11 +594,14 @@ int axvcpu_vm_read(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
 	return axvcpu_vm_copy(vm, gpa, buf, len, false);
 }
 
-int axvcpu_vm_read_nosleep(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
+void axvcpu_vm_mmu_lock(struct axvcpu_vm *vm)
 {
-	if (!axvcpu_vm_owner_ok(vm))
-		return -EFAULT;
-	return axvcpu_vm_read_mapped(vm, gpa, buf, len) ? 0 : -EWOULDBLOCK;
+	spin_lock(&vm->mmu_lock);
+}
+
+void axvcpu_vm_mmu_unlock(struct axvcpu_vm *vm)
+{
+	spin_unlock(&vm->mmu_lock);
 }
 
 int axvcpu_vm_write(struct axvcpu_vm *vm, u64 gpa, const void *buf, size_t len)

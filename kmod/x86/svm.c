@@ -541,6 +541,61 @@ static bool svm_npt_lookup(void *arch_vm, u64 gpa, u64 *hpa)
 	return x86_npt_lookup(sv->npt, gpa, hpa);
 }
 
+/**
+ * svm_read_mapped() - read guest memory the nested table maps, through the
+ * direct map, for a caller that may not sleep.
+ * @v:   the VCPU.
+ * @gpa: first guest physical address.
+ * @buf: destination.
+ * @len: bytes.
+ *
+ * Called between axvcpu_vm_mmu_lock() and axvcpu_vm_mmu_unlock(), which
+ * keep every mapped frame the owner's. The frames found are remembered in
+ * the VCPU: a zap or a replaced mapping bumps &svm_vm.tlb_gen (under that
+ * lock), which forgets them all, so a remembered frame is mapped still and
+ * the next fetch at the same place walks no nested table.
+ *
+ * Return: 0, or -EWOULDBLOCK when part of the range is not mapped.
+ */
+int svm_read_mapped(struct svm_vcpu *v, u64 gpa, void *buf, unsigned int len)
+{
+	s64 gen = atomic64_read(&v->svm_vm->tlb_gen);
+	unsigned int i, chunk;
+	u8 *src;
+	u64 hpa;
+
+	if (v->gpa_cache_gen != gen) {
+		for (i = 0; i < SVM_GPA_CACHE; i++)
+			v->gpa_cache[i].va = NULL;
+		v->gpa_cache_gen = gen;
+	}
+	while (len) {
+		u64 gfn = gpa >> PAGE_SHIFT;
+
+		for (i = 0; i < SVM_GPA_CACHE; i++)
+			if (v->gpa_cache[i].va && v->gpa_cache[i].gfn == gfn)
+				break;
+		if (i == SVM_GPA_CACHE) {
+			if (!x86_npt_lookup(v->svm_vm->npt, gpa & PAGE_MASK, &hpa))
+				return -EWOULDBLOCK;
+			i = v->gpa_cache_next++ % SVM_GPA_CACHE;
+			v->gpa_cache[i].gfn = gfn;
+			v->gpa_cache[i].va = __va(hpa);
+		}
+		chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		src = v->gpa_cache[i].va + offset_in_page(gpa);
+		/* A page-table entry: one load, no call. */
+		if (chunk == 8 && IS_ALIGNED(gpa, 8))
+			*(u64 *)buf = READ_ONCE(*(u64 *)src);
+		else
+			memcpy(buf, src, chunk);
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
 /* ---- Run -------------------------------------------------------------- */
 
 /*

@@ -211,6 +211,9 @@ struct svm_events {
 	u64 at_iret_rip;
 };
 
+/* Frames svm_read_mapped() remembers: a fetch touches four (3 tables, code). */
+#define SVM_GPA_CACHE		4
+
 /**
  * struct svm_vcpu - the backend's VCPU.
  * @gprs:       guest GPRs but RAX and RSP, which live in the VMCB; the
@@ -234,6 +237,12 @@ struct svm_events {
  *              kept (@host_saved).
  * @host_saved: while @held, this CPU's host save area holds the thread's
  *              VMSAVE state already.
+ * @gpa_cache:  guest frames the nested table maps, by guest frame number,
+ *              with their address in the direct map: the frames of the
+ *              last fetches (svm_read_mapped()); valid while the VM's
+ *              &svm_vm.tlb_gen is @gpa_cache_gen.
+ * @gpa_cache_gen: that generation.
+ * @gpa_cache_next: the entry the next miss replaces.
  * @apic_base:  guest IA32_APIC_BASE as SET_SREGS left it.
  * @apic_id:    APIC id the filtered host CPUID reports.
  * @cpuid:      CPUID table from SET_CPUID, NULL for filtered host values.
@@ -266,6 +275,12 @@ struct svm_vcpu {
 	unsigned int fpu_order;
 	bool held;
 	bool host_saved;
+	struct {
+		u64 gfn;
+		u8 *va;
+	} gpa_cache[SVM_GPA_CACHE];
+	s64 gpa_cache_gen;
+	unsigned int gpa_cache_next;
 	u64 apic_base;
 	u32 apic_id;
 	struct axvcpu_cpuid_entry *cpuid;
@@ -342,6 +357,7 @@ void svm_dr_intercept(struct svm_vcpu *v);
 
 /* svm.c */
 void svm_forget_vmcb(struct svm_vmcb *vmcb);
+int svm_read_mapped(struct svm_vcpu *v, u64 gpa, void *buf, unsigned int len);
 
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);

@@ -52,7 +52,7 @@ static int svm_emul_read(struct svm_emul_ctx *ctx, u64 gpa, void *buf, unsigned 
 
 	if (!ctx->nosleep)
 		return axvcpu_vm_read(vm, gpa, buf, len);
-	ret = axvcpu_vm_read_nosleep(vm, gpa, buf, len);
+	ret = svm_read_mapped(ctx->v, gpa, buf, len);
 	if (ret == -EWOULDBLOCK)
 		ctx->would_block = true;
 	return ret;
@@ -850,7 +850,14 @@ int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int o
 	 * runs again after the hold has ended.
 	 */
 	ctx.nosleep = v->held;
-	ret = svm_emul_fetch(&ctx, &insn);
+	if (ctx.nosleep) {
+		/* One lock for the walk and the bytes (svm_read_mapped()). */
+		axvcpu_vm_mmu_lock(axvcpu_vcpu_vm(v->vcpu));
+		ret = svm_emul_fetch(&ctx, &insn);
+		axvcpu_vm_mmu_unlock(axvcpu_vcpu_vm(v->vcpu));
+	} else {
+		ret = svm_emul_fetch(&ctx, &insn);
+	}
 	if (ctx.would_block) {
 		svm_vcpu_put(v);
 		svm_emul_init(&ctx, v, run);

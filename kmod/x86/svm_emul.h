@@ -26,8 +26,9 @@ enum svm_emul_res {
  * @mmu:       the guest's paging state, for x86_walk().
  * @ops:       guest physical memory for the walker.
  * @host_err:  an error of axvcpu_vm_read() seen by the walker.
- * @nosleep:   the caller may not sleep (the VCPU is held): guest memory is
- *             read only where the nested table maps it, never written.
+ * @nosleep:   the caller may not sleep (the VCPU is held) and holds
+ *             axvcpu_vm_mmu_lock(): guest memory is read only where the
+ *             nested table maps it (svm_read_mapped()), never written.
  * @would_block: with @nosleep, an access needed the sleeping path; the
  *             fetch stopped before anything took effect.
  * @long64:    64-bit mode.

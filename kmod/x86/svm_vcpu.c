@@ -470,6 +470,7 @@ void *svm_vcpu_create(struct axvcpu_vcpu *vcpu, void *arch_vm)
 	v->vcpu = vcpu;
 	v->svm_vm = arch_vm;
 	v->asid_cpu = -1;
+	v->gpa_cache_gen = -1;
 	/* Filtered host CPUID reports the VCPU id as the APIC id. */
 	v->apic_id = axvcpu_vcpu_id(vcpu);
 
