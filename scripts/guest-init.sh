@@ -13,6 +13,8 @@
 #                          then run /run.sh if there is one (make run puts
 #                          axvcpu-run and its guest image there)
 #   axvcpu.timeout=SECS    per-test timeout (default 120)
+#   axvcpu.env=KEY=VALUE   put KEY=VALUE into the tests' environment (e.g.
+#                          AXVCPU_FUZZ_CALLS for ioctl_fuzz); repeatable
 #
 # Everything goes to the serial console, which the host captures.  The host
 # (scripts/check.sh) reads these markers, each alone on a line:
@@ -55,6 +57,7 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	axvcpu.test=*) MODE=${arg#axvcpu.test=} ;;
 	axvcpu.timeout=*) TIMEOUT=${arg#axvcpu.timeout=} ;;
+	axvcpu.env=*=*) export "${arg#axvcpu.env=}" ;;
 	esac
 done
 
