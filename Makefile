@@ -11,6 +11,9 @@
 #   make unit         host unit tests (TAP)
 #   make check        everything: unit tests, then four QEMU boots
 #                     (Documentation/testing.rst); closes "N passed, N failed"
+#   make check-debug  the selftests on a debug kernel (KASAN, lockdep,
+#                     kmemleak, UBSAN) built by scripts/debug-kernel.sh, with
+#                     ioctl_fuzz at 1000000 calls; not part of make check
 #   make run          boot QEMU -cpu EPYC,+svm,+npt, load the module, show
 #                     what the backend found, run the demo guest under
 #                     axvcpu-run --stats, power off
@@ -52,7 +55,7 @@ SUBDIRS := $(foreach d,userlib selftests tools tests/unit,$(if $(wildcard $(d)/M
 QEMU_CPU := EPYC,+svm,+npt
 
 .PHONY: all deps build-all module userlib selftests tools unit-build unit \
-	check run install clean distclean
+	check check-debug run install clean distclean
 
 all: $(if $(USER_KDIR),,deps)
 	+@$(SUBMAKE) build-all
@@ -92,6 +95,12 @@ check-kdir:
 check: check-kdir deps
 	+@$(SUBMAKE) build-all
 	@scripts/check.sh
+
+# The selftests on a kernel with KASAN, lockdep, kmemleak and UBSAN, built
+# from Debian's linux-source-6.1 (cached in build/debug-kernel/).
+check-debug: check-kdir deps
+	+@$(SUBMAKE) build-all
+	@scripts/check-debug.sh
 
 run: check-kdir deps
 	+@$(SUBMAKE) build-all

@@ -39,6 +39,9 @@ MODE=$3
 [ -f "$TOP/build/deps/env.sh" ] || { echo "boot-qemu: run 'make deps' first" >&2; exit 2; }
 # shellcheck disable=SC1091
 . "$TOP/build/deps/env.sh"
+# Another kernel (make check-debug's): its VMLINUZ, MODDIR, KVER win.
+# shellcheck disable=SC1090
+[ -z "${KERNEL_ENV:-}" ] || . "$KERNEL_ENV"
 
 INITRAMFS=${INITRAMFS:-$TOP/build/initramfs/initramfs-test.cpio.gz}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-420}

@@ -39,6 +39,9 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 [ -f "$TOP/build/deps/env.sh" ] || die "no build/deps/env.sh: run 'make deps' first"
 # shellcheck disable=SC1091
 . "$TOP/build/deps/env.sh"
+# Another kernel (make check-debug's): its VMLINUZ, MODDIR, KVER win.
+# shellcheck disable=SC1090
+[ -z "${KERNEL_ENV:-}" ] || . "$KERNEL_ENV"
 
 [ -f "$AXVCPU_KO" ] || die "no module $AXVCPU_KO: run 'make' first"
 [ -x "$BUSYBOX" ] || die "no $BUSYBOX: install busybox-static"
