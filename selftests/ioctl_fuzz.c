@@ -183,12 +183,23 @@ static int pick_fd(uint64_t *s, enum fd_kind kind, struct fd_slot *out)
 	return fd;
 }
 
+/*
+ * In a fork child the table holds only what it inherited: a VM or VCPU
+ * the child makes itself is its own (and may be used), so it is closed at
+ * once rather than mistaken for an inherited one.
+ */
+static bool in_child;
+
 static void add_fd(int fd, enum fd_kind kind)
 {
 	unsigned int i;
 
 	if (fd < 0)
 		return;
+	if (in_child) {
+		close(fd);
+		return;
+	}
 	pthread_mutex_lock(&fds_lock);
 	for (i = 0; i < MAX_FDS; i++) {
 		if (fds[i].kind == FD_NONE) {
@@ -507,6 +518,7 @@ static void do_fork(uint64_t *s)
 		uint64_t cs = rnd(s) | 1;
 		int i, fd;
 
+		in_child = true;
 		alarm(10);
 		for (i = 0; i < 200; i++) {
 			fd = pick_fd(&cs, FD_NONE, &f);
@@ -518,8 +530,13 @@ static void do_fork(uint64_t *s)
 				do_sys(&cs, fd);
 			else if (f.kind == FD_VM)
 				do_vm(&cs, fd);
-			if (!below(&cs, 20))
+			if (!below(&cs, 20)) {
+				/* Gone from the child's copy of the table too. */
+				for (unsigned int k = 0; k < MAX_FDS; k++)
+					if (fds[k].kind != FD_NONE && fds[k].fd == fd)
+						fds[k].kind = FD_NONE;
 				close(fd);
+			}
 		}
 		_exit(0);
 	}
