@@ -16,6 +16,10 @@
 #                     axvcpu-run --stats, power off
 #   make run IMAGE=path [RUN_OPTS="--cpus 2 ..."] [GUEST_ARGS="..."]
 #                     the same with another guest image
+#   make bench        one QEMU boot per SVM CPU model running the same guest
+#                     code on /dev/axvcpu, /dev/kvm and the floor module
+#                     (scripts/bench.sh, Documentation/performance.rst):
+#                     a table, build/bench-results/bench.{txt,json,png}
 #   make install      libaxvcpu-user (built if need be), its header and the
 #                     ABI header into $(DESTDIR)$(PREFIX) (default /usr/local;
 #                     include/axvcpu-user.h, include/linux/axvcpu.h, lib/),
@@ -49,10 +53,12 @@ JOBS ?= $(shell nproc)
 SUBMAKE = $(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
 
 SUBDIRS := $(foreach d,userlib selftests tools tests/unit,$(if $(wildcard $(d)/Makefile),$(d)))
+# The benchmark: its programs (bench/Makefile) and its floor module.
+BENCH_BUILD := $(if $(wildcard bench/Makefile),bench-build bench-floor)
 QEMU_CPU := EPYC,+svm,+npt
 
 .PHONY: all deps build-all module userlib selftests tools unit-build unit \
-	check run install clean distclean
+	check run bench bench-build bench-floor install clean distclean
 
 all: $(if $(USER_KDIR),,deps)
 	+@$(SUBMAKE) build-all
@@ -60,7 +66,7 @@ all: $(if $(USER_KDIR),,deps)
 deps:
 	@scripts/deps.sh
 
-build-all: module $(SUBDIRS:tests/unit=unit-build)
+build-all: module $(SUBDIRS:tests/unit=unit-build) $(BENCH_BUILD)
 
 module:
 	@test -n "$(KDIR)" || { echo "no KDIR: run 'make deps' first" >&2; exit 1; }
@@ -79,6 +85,14 @@ tools: $(filter userlib,$(SUBDIRS))
 unit-build:
 	+$(MAKE) -C tests/unit TOP=$(CURDIR)
 
+# axvcpu_floor.ko, a module of its own (bench/floor/Kbuild), never installed.
+bench-floor:
+	@test -n "$(KDIR)" || { echo "no KDIR: run 'make deps' first" >&2; exit 1; }
+	+$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/floor modules
+
+bench-build: $(filter userlib,$(SUBDIRS))
+	+$(MAKE) -C bench TOP=$(CURDIR)
+
 unit:
 	+$(MAKE) -C tests/unit TOP=$(CURDIR) run
 
@@ -92,6 +106,10 @@ check-kdir:
 check: check-kdir deps
 	+@$(SUBMAKE) build-all
 	@scripts/check.sh
+
+bench: check-kdir deps
+	+@$(SUBMAKE) build-all
+	@scripts/bench.sh
 
 run: check-kdir deps
 	+@$(SUBMAKE) build-all
