@@ -138,6 +138,15 @@ static void parse_result(struct boot *b, const char *p)
 	}
 }
 
+/* Whether @a and @b start with the same @n space-separated words. */
+static int same_words(const char *a, const char *b, int n)
+{
+	for (; *a && *a == *b; a++, b++)
+		if (*a == ' ' && --n == 0)
+			return 1;
+	return (!*a || *a == ' ') && (!*b || *b == ' ') && n == 1;
+}
+
 static void parse_info(struct boot *b, const char *p)
 {
 	char line[160];
@@ -151,10 +160,16 @@ static void parse_info(struct boot *b, const char *p)
 		copy_rest(b->thp, sizeof(b->thp), line + 10);
 	else if (!strncmp(line, "guest round ", 12))
 		return;
-	/* The runners repeat their notes every round: keep one of each. */
-	for (unsigned int i = 0; i < b->nr_info; i++)
-		if (!strcmp(b->info[i], line))
+	/*
+	 * The runners repeat their notes every round: keep the last of each
+	 * side, key and workload (the first three words).
+	 */
+	for (unsigned int i = 0; i < b->nr_info; i++) {
+		if (same_words(b->info[i], line, 3)) {
+			strcpy(b->info[i], line);
 			return;
+		}
+	}
 	if (b->nr_info < MAX_INFO)
 		strcpy(b->info[b->nr_info++], line);
 }
