@@ -10,27 +10,15 @@
 
 set -uo pipefail
 
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 REPORT=$(dirname "$0")/bench-report
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failures=0
-
-# ok DESC CMD...: one point, passing when CMD succeeds.
-ok() {
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		echo "#   report said:"
-		sed 's/^/#     /' "$T/out" "$T/err" 2>/dev/null
-		failures=$((failures + 1))
-	fi
-}
+TAP_WHAT="report said"
+TAP_SHOW="$T/out $T/err"
+# shellcheck source=tap_lib.sh
+. "$TOP/tests/unit/tap_lib.sh"
 
 # A log of three rounds where everything went right; arguments drop
 # or change a part: no-kvm-irq, error, no-end, end-rc=N, glued, model=TEXT.
@@ -160,5 +148,4 @@ ok "a missing log fails" bash -c "! '$REPORT' -o '$T/o' --boot epyc A '$T/none.l
 ok "a bad command line is a usage error (2)" bash -c "
 	'$REPORT' --boot epyc >/dev/null 2>&1; [ \$? = 2 ]"
 
-echo "1..$n"
-[ "$failures" -eq 0 ]
+tap_end
