@@ -90,10 +90,20 @@ static void ax_close(struct bench_vm *v)
 	free(g);
 }
 
+/* The exits a workload may end in, as the driver names them; 0: none. */
+static const int ax_kinds[AXVCPU_EXIT_NR] = {
+	[AXVCPU_EXIT_IO_WRITE]	 = BENCH_EXIT_IO_OUT,
+	[AXVCPU_EXIT_IO_READ]	 = BENCH_EXIT_IO_IN,
+	[AXVCPU_EXIT_MMIO_WRITE] = BENCH_EXIT_MMIO_WRITE,
+	[AXVCPU_EXIT_MMIO_READ]	 = BENCH_EXIT_MMIO_READ,
+	[AXVCPU_EXIT_HYPERCALL]	 = BENCH_EXIT_HYPERCALL,
+};
+
 static void ax_run(struct bench_vm *v, enum bench_op_id op, struct bench_exit *e)
 {
 	struct ax_vm *g = to_ax(v);
 	struct axvcpu_run *run = g->vcpu.run;
+	uint32_t reason;
 	int ret;
 
 	do {
@@ -101,28 +111,14 @@ static void ax_run(struct bench_vm *v, enum bench_op_id op, struct bench_exit *e
 		v->runs++;
 	} while (ret == -EINTR);
 	check(op, ret, "AXVCPU_RUN");
-	memset(e, 0, sizeof(*e));
-	switch (run->exit_reason) {
-	case AXVCPU_EXIT_IO_WRITE:
-	case AXVCPU_EXIT_IO_READ:
-		e->kind = run->exit_reason == AXVCPU_EXIT_IO_WRITE ? BENCH_EXIT_IO_OUT :
-								    BENCH_EXIT_IO_IN;
-		e->port = run->io.port;
-		break;
-	case AXVCPU_EXIT_MMIO_WRITE:
-	case AXVCPU_EXIT_MMIO_READ:
-		e->kind = run->exit_reason == AXVCPU_EXIT_MMIO_WRITE ? BENCH_EXIT_MMIO_WRITE :
-								      BENCH_EXIT_MMIO_READ;
-		e->addr = run->mmio.gpa;
-		break;
-	case AXVCPU_EXIT_HYPERCALL:
-		e->kind = BENCH_EXIT_HYPERCALL;
-		e->addr = run->hypercall.nr;
-		break;
-	default:
-		bench_die(op, "exit %s at RIP %#llx", axvcpu_exit_reason_name(run->exit_reason),
+	reason = run->exit_reason;
+	e->kind = reason < AXVCPU_EXIT_NR ? ax_kinds[reason] : 0;
+	if (!e->kind)
+		bench_die(op, "exit %s at RIP %#llx", axvcpu_exit_reason_name(reason),
 			  (unsigned long long)run->rip);
-	}
+	/* The union's member of another exit is never looked at. */
+	e->port = run->io.port;
+	e->addr = e->kind == BENCH_EXIT_HYPERCALL ? run->hypercall.nr : run->mmio.gpa;
 }
 
 static void ax_complete(struct bench_vm *v, uint64_t value)
@@ -187,19 +183,4 @@ static void ax_add_vcpus(struct bench_vm *v, unsigned int n)
 	}
 }
 
-static const struct bench_backend ax_backend = {
-	.open		= ax_open,
-	.close		= ax_close,
-	.run		= ax_run,
-	.complete	= ax_complete,
-	.inject		= ax_inject,
-	.map_touch	= ax_map_touch,
-	.kernel_exits	= ax_kernel_exits,
-	.open_empty	= ax_open_empty,
-	.add_vcpus	= ax_add_vcpus,
-};
-
-int main(int argc, char **argv)
-{
-	return bench_main(&ax_backend, "axvcpu", argc, argv);
-}
+BENCH_BACKEND_MAIN(ax, "axvcpu")

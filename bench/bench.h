@@ -328,6 +328,25 @@ struct bench_backend {
  */
 int bench_main(const struct bench_backend *b, const char *side, int argc, char **argv);
 
+/**
+ * BENCH_BACKEND_MAIN() - a runner's backend table, from its functions
+ * @p_open() .. @p_add_vcpus(), and its main(), which hands it to
+ * bench_main() as @side.
+ */
+#define BENCH_BACKEND_MAIN(p, side)					\
+	static const struct bench_backend p##_backend = {		\
+		.open = p##_open, .close = p##_close, .run = p##_run,	\
+		.complete = p##_complete, .inject = p##_inject,		\
+		.map_touch = p##_map_touch,				\
+		.kernel_exits = p##_kernel_exits,			\
+		.open_empty = p##_open_empty,				\
+		.add_vcpus = p##_add_vcpus,				\
+	};								\
+	int main(int argc, char **argv)					\
+	{								\
+		return bench_main(&p##_backend, (side), argc, argv);	\
+	}
+
 #endif /* __ASSEMBLER__ */
 
 #endif /* BENCH_H */

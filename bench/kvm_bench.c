@@ -238,7 +238,7 @@ static void kvm_close(struct bench_vm *v)
 	free(g);
 }
 
-static void kvm_run_vcpu(struct bench_vm *v, enum bench_op_id op, struct bench_exit *e)
+static void kvm_run(struct bench_vm *v, enum bench_op_id op, struct bench_exit *e)
 {
 	struct kvm_bvm *g = to_kvm(v);
 	struct kvm_run *run = g->run[0];
@@ -303,7 +303,7 @@ static void kvm_inject(struct bench_vm *v, enum bench_op_id op, unsigned int vec
 
 	if (!run->ready_for_interrupt_injection || !run->if_flag) {
 		run->request_interrupt_window = 1;
-		kvm_run_vcpu(v, op, &e);
+		kvm_run(v, op, &e);
 		run->request_interrupt_window = 0;
 		if (e.kind != BENCH_EXIT_IRQ_WINDOW)
 			bench_die(op, "exit %d instead of the interrupt window", e.kind);
@@ -345,19 +345,4 @@ static struct bench_vm *kvm_open_empty(void)
 	return &kvm_vm_create(BENCH_VCPU_MEM)->base;
 }
 
-static const struct bench_backend kvm_backend = {
-	.open		= kvm_open,
-	.close		= kvm_close,
-	.run		= kvm_run_vcpu,
-	.complete	= kvm_complete,
-	.inject		= kvm_inject,
-	.map_touch	= kvm_map_touch,
-	.kernel_exits	= kvm_kernel_exits,
-	.open_empty	= kvm_open_empty,
-	.add_vcpus	= kvm_add_vcpus,
-};
-
-int main(int argc, char **argv)
-{
-	return bench_main(&kvm_backend, "kvm", argc, argv);
-}
+BENCH_BACKEND_MAIN(kvm, "kvm")

@@ -48,12 +48,9 @@
  * the guest, and is taken by the host once the caller sets GIF again.
  */
 SYM_FUNC_START(floor_vmrun)
-	push	%rbp
-	push	%r15
-	push	%r14
-	push	%r13
-	push	%r12
-	push	%rbx
+	.irp reg, rbp, r15, r14, r13, r12, rbx	/* callee-saved */
+	push	%\reg
+	.endr
 	push	%rdx			/* host_save_pa, 16(%rsp) below */
 	push	%rsi			/* vmcb_pa, 8(%rsp) */
 	push	%rdi			/* gprs, (%rsp) */
@@ -77,11 +74,8 @@ SYM_FUNC_START(floor_vmrun)
 	vmload	%rax
 
 	add	$24, %rsp
-	pop	%rbx
-	pop	%r12
-	pop	%r13
-	pop	%r14
-	pop	%r15
-	pop	%rbp
+	.irp reg, rbx, r12, r13, r14, r15, rbp
+	pop	%\reg
+	.endr
 	RET
 SYM_FUNC_END(floor_vmrun)
