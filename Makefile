@@ -143,8 +143,9 @@ install-module:
 	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) modules && \
 	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
-# kbuild's own clean when a kernel tree is at hand; the same files by name
-# otherwise (say, after distclean).
+# kbuild's own clean when a kernel tree is at hand (it finds the floor
+# module's objects under bench/floor too); the same files by name otherwise
+# (say, after distclean).
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
@@ -154,6 +155,7 @@ clean:
 			   -o -name '.*.cmd' -o -name '*.o.d' -o -name '*.dwo' \) -print | xargs rm -f; \
 		rm -f Module.symvers modules.order; \
 	fi
+	@rm -f bench/floor/Module.symvers bench/floor/modules.order
 	@if [ -d build ]; then \
 		find build -mindepth 1 -maxdepth 1 ! -name deps -exec rm -rf {} +; \
 	fi
