@@ -211,26 +211,41 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of @s in the unit of its workload; negative when there is none. */
-static double figure(const struct series *s, unsigned int op)
+/* @v (per operation, ns or bytes) in the unit of workload @op. */
+static double in_unit(double v, const struct series *s, unsigned int op)
 {
-	double v[MAX_SAMPLES], m;
+	switch (ops[op].kind) {
+	case EXIT:
+		return v / 1e3;
+	case MS_EACH:
+		return v / 1e6;
+	case MS_TOTAL:
+		return v * (double)s->n / 1e6;
+	default:
+		return v / 1024;
+	}
+}
+
+/*
+ * The median of @s in the unit of its workload (@lowest: the smallest
+ * measurement instead); negative when there is none.
+ */
+static double stat(const struct series *s, unsigned int op, int lowest)
+{
+	double v[MAX_SAMPLES];
 
 	if (!s->nr)
 		return -1;
 	memcpy(v, s->per_op, s->nr * sizeof(v[0]));
 	qsort(v, s->nr, sizeof(v[0]), cmp_double);
-	m = s->nr % 2 ? v[s->nr / 2] : (v[s->nr / 2 - 1] + v[s->nr / 2]) / 2;
-	switch (ops[op].kind) {
-	case EXIT:
-		return m / 1e3;
-	case MS_EACH:
-		return m / 1e6;
-	case MS_TOTAL:
-		return m * (double)s->n / 1e6;
-	default:
-		return m / 1024;
-	}
+	if (lowest)
+		return in_unit(v[0], s, op);
+	return in_unit(s->nr % 2 ? v[s->nr / 2] : (v[s->nr / 2 - 1] + v[s->nr / 2]) / 2, s, op);
+}
+
+static double figure(const struct series *s, unsigned int op)
+{
+	return stat(s, op, 0);
 }
 
 /* The floor of an exit: the bare world switch, the floor's CPUID. */
@@ -345,6 +360,9 @@ static void json_series(FILE *f, const struct boot *b, int side, unsigned int op
 	}
 	fprintf(f, "{\"median\": ");
 	json_num(f, figure(s, op));
+	/* On a shared machine the fastest measurement says how noisy the rest were. */
+	fprintf(f, ", \"min\": ");
+	json_num(f, stat(s, op, 1));
 	fprintf(f, ", \"ops_per_measurement\": %lu, \"per_op_raw\": [", s->n);
 	for (i = 0; i < s->nr; i++)
 		fprintf(f, "%s%.6g", i ? ", " : "", s->per_op[i]);

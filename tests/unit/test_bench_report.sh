@@ -100,9 +100,10 @@ ok "first touch in ms for the whole region" \
 ok "memory per VCPU in KiB" \
 	row '^epyc +kernel memory per VCPU +KiB +23\.0 +34\.5 +0\.67 +- +- +- +4x2$'
 ok "the table is written to bench.txt too" cmp -s "$T/out" "$T/o/bench.txt"
-ok "the JSON has the metadata, the samples and the ratios" bash -c "
+ok "the JSON has the metadata, median, minimum, samples and ratios" bash -c "
 	grep -q '\"qemu\": \"QEMU 7.2\"' '$T/o/bench.json' &&
 	grep -q '\"cpu_model\": \"AMD EPYC Processor\"' '$T/o/bench.json' &&
+	grep -q '\"median\": 30, \"min\": 28, ' '$T/o/bench.json' &&
 	grep -q '\"per_op_raw\": \[30000, 32000, 28000\]' '$T/o/bench.json' &&
 	grep -q '\"axvcpu_over_kvm\": 0.75' '$T/o/bench.json'"
 ok "a repeated note is kept once" bash -c "[ \$(grep -o 'kvm runs_per_op irq 2.00' '$T/o/bench.json' | wc -l) = 1 ]"
