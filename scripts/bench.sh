@@ -67,6 +67,15 @@ check_log() {
 	return "$ok"
 }
 
+# The commit measured; "-dirty" when the tree differs from it, results of
+# an earlier run in bench/results/ aside.
+commit_of_tree() {
+	local c
+	c=$(git -C "$TOP" describe --always 2>/dev/null) || { echo unknown; return; }
+	git -C "$TOP" diff --quiet HEAD -- . ':(exclude)bench/results' || c=$c-dirty
+	echo "$c"
+}
+
 main() {
 	local spec name cpu log start qrc rc=0 total_start args=() wanted=("$@") w keep
 	total_start=$(date +%s)
@@ -103,7 +112,7 @@ main() {
 	"$REPORT" -o "$OUT" \
 		-m "qemu=$(qemu-system-x86_64 --version | head -n1)" \
 		-m "host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
-		-m "commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+		-m "commit=$(commit_of_tree)" \
 		-m "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 		-m "rounds=$ROUNDS" \
 		"${args[@]}" || rc=1
