@@ -63,13 +63,12 @@
 
 /**
  * struct floor_cpu - a CPU's pages for the run.
- * @hsave:     VM_HSAVE_PA, where VMRUN saves host state.
- * @host_save: where VMSAVE puts the host's FS/GS/TR/LDTR/syscall MSRs.
- * @enabled:   this module set EFER.SVME here.
+ * @save:    two pages: VM_HSAVE_PA, where VMRUN saves host state, then the
+ *           one VMSAVE puts the host's FS/GS/TR/LDTR/syscall MSRs in.
+ * @enabled: this module set EFER.SVME here.
  */
 struct floor_cpu {
-	struct page *hsave;
-	struct page *host_save;
+	struct page *save;
 	bool enabled;
 };
 
@@ -99,33 +98,35 @@ struct floor_guest {
 
 asmlinkage void floor_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_save_pa);
 
-static void floor_enable_cpu(void *busy)
+/**
+ * struct floor_switch - what one switch asks of every CPU.
+ * @on:   SVM on for the run, or back off.
+ * @busy: set by a CPU that found EFER.SVME on already: another hypervisor
+ *        has it, and the run must not start.
+ */
+struct floor_switch {
+	bool on;
+	atomic_t busy;
+};
+
+/* On each CPU (an IPI): EFER.SVME and VM_HSAVE_PA for the run, or undone. */
+static void floor_switch_cpu(void *arg)
 {
+	struct floor_switch *sw = arg;
 	struct floor_cpu *fc = this_cpu_ptr(&floor_cpu);
 	u64 efer;
 
 	rdmsrl(MSR_EFER, efer);
-	if (efer & EFER_SVME) {
-		atomic_set(busy, 1);
+	if (sw->on && (efer & EFER_SVME)) {
+		atomic_set(&sw->busy, 1);
 		return;
 	}
-	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(fc->hsave));
-	wrmsrl(MSR_EFER, efer | EFER_SVME);
-	fc->enabled = true;
-}
-
-static void floor_disable_cpu(void *unused)
-{
-	struct floor_cpu *fc = this_cpu_ptr(&floor_cpu);
-	u64 efer;
-
 	/* Never clear an EFER.SVME someone else set. */
-	if (!fc->enabled)
+	if (!sw->on && !fc->enabled)
 		return;
-	fc->enabled = false;
-	rdmsrl(MSR_EFER, efer);
-	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
-	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	wrmsrl(MSR_VM_HSAVE_PA, sw->on ? page_to_phys(fc->save) : 0);
+	wrmsrl(MSR_EFER, sw->on ? efer | EFER_SVME : efer & ~EFER_SVME);
+	fc->enabled = sw->on;
 }
 
 static void floor_guest_free(struct floor_guest *g)
@@ -337,7 +338,7 @@ static int floor_run(struct floor_guest *g, struct axvcpu_floor_run *a)
 		}
 		asm volatile("clgi" ::: "memory");
 		raw_local_irq_enable();
-		floor_vmrun(g->gprs, vmcb_pa, page_to_phys(fc->host_save));
+		floor_vmrun(g->gprs, vmcb_pa, page_to_phys(fc->save + 1));
 		raw_local_irq_disable();
 		asm volatile("stgi" ::: "memory");
 		/* #VMEXIT leaves DR7 disabled: the host's breakpoints come back. */
@@ -356,8 +357,8 @@ static long floor_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 	struct axvcpu_floor_run a;
+	struct floor_switch sw = { .on = true, .busy = ATOMIC_INIT(0) };
 	struct floor_guest *g = NULL;
-	atomic_t busy = ATOMIC_INIT(0);
 	int ret;
 
 	if (cmd != AXVCPU_FLOOR_RUN)
@@ -377,12 +378,13 @@ static long floor_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	mutex_lock(&floor_lock);
 	cpus_read_lock();
-	on_each_cpu(floor_enable_cpu, &busy, 1);
-	if (atomic_read(&busy))
+	on_each_cpu(floor_switch_cpu, &sw, 1);
+	if (atomic_read(&sw.busy))
 		ret = -EBUSY;
 	else
 		ret = floor_run(g, &a);
-	on_each_cpu(floor_disable_cpu, NULL, 1);
+	sw.on = false;
+	on_each_cpu(floor_switch_cpu, &sw, 1);
 	cpus_read_unlock();
 	mutex_unlock(&floor_lock);
 
@@ -414,12 +416,9 @@ static void floor_free_cpu_pages(void)
 
 	for_each_possible_cpu(cpu) {
 		fc = per_cpu_ptr(&floor_cpu, cpu);
-		if (fc->hsave)
-			__free_page(fc->hsave);
-		if (fc->host_save)
-			__free_page(fc->host_save);
-		fc->hsave = NULL;
-		fc->host_save = NULL;
+		if (fc->save)
+			__free_pages(fc->save, 1);
+		fc->save = NULL;
 	}
 }
 
@@ -436,9 +435,8 @@ static int __init floor_init(void)
 	}
 	for_each_possible_cpu(cpu) {
 		fc = per_cpu_ptr(&floor_cpu, cpu);
-		fc->hsave = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
-		fc->host_save = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
-		if (!fc->hsave || !fc->host_save) {
+		fc->save = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 1);
+		if (!fc->save) {
 			floor_free_cpu_pages();
 			return -ENOMEM;
 		}
