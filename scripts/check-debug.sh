@@ -15,11 +15,17 @@ MOD=$TOP/build/debug-module
 # shellcheck disable=SC1091
 . "$TOP/build/debug-kernel/env.sh"
 
-# axvcpu.ko for the debug kernel, built apart from the tree's own.
+# axvcpu.ko and the benchmark's floor module for the debug kernel, built
+# apart from the tree's own.
 rm -rf "$MOD"
 mkdir -p "$MOD"
 cp -r "$TOP/Kbuild" "$TOP/kmod" "$TOP/uapi" "$MOD/"
 make -C "$KDIR" M="$MOD" -s modules >&2
+if [ -d "$TOP/bench/floor" ]; then
+	cp -r "$TOP/bench/floor" "$MOD/floor"
+	make -C "$KDIR" M="$MOD/floor" -s modules >&2
+	export FLOOR_KO=$MOD/floor/axvcpu_floor.ko
+fi
 
 # Everything runs three to five times slower there.
 export KERNEL_ENV=$TOP/build/debug-kernel/env.sh AXVCPU_KO=$MOD/axvcpu.ko
