@@ -22,9 +22,11 @@ mkdir -p "$MOD"
 cp -r "$TOP/Kbuild" "$TOP/kmod" "$TOP/uapi" "$MOD/"
 make -C "$KDIR" M="$MOD" -s modules >&2
 if [ -d "$TOP/bench/floor" ]; then
-	cp -r "$TOP/bench/floor" "$MOD/floor"
-	make -C "$KDIR" M="$MOD/floor" -s modules >&2
-	export FLOOR_KO=$MOD/floor/axvcpu_floor.ko
+	# At the same place relative to kmod/, whose vmcb.h it includes.
+	mkdir -p "$MOD/bench"
+	cp -r "$TOP/bench/floor" "$MOD/bench/floor"
+	make -C "$KDIR" M="$MOD/bench/floor" -s modules >&2
+	export FLOOR_KO=$MOD/bench/floor/axvcpu_floor.ko
 fi
 
 # Everything runs three to five times slower there.
