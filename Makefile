@@ -11,11 +11,18 @@
 #   make unit         host unit tests (TAP)
 #   make check        everything: unit tests, then four QEMU boots
 #                     (Documentation/testing.rst); closes "N passed, N failed"
+#   make check-debug  the selftests on a debug kernel (KASAN, lockdep,
+#                     kmemleak, UBSAN) built by scripts/debug-kernel.sh, with
+#                     ioctl_fuzz at 1000000 calls; not part of make check
 #   make run          boot QEMU -cpu EPYC,+svm,+npt, load the module, show
 #                     what the backend found, run the demo guest under
 #                     axvcpu-run --stats, power off
 #   make run IMAGE=path [RUN_OPTS="--cpus 2 ..."] [GUEST_ARGS="..."]
 #                     the same with another guest image
+#   make bench        one QEMU boot per SVM CPU model running the same guest
+#                     code on /dev/axvcpu, /dev/kvm and the floor module
+#                     (scripts/bench.sh, Documentation/performance.rst):
+#                     a table, build/bench-results/bench.{txt,json,png}
 #   make install      libaxvcpu-user (built if need be), its header and the
 #                     ABI header into $(DESTDIR)$(PREFIX) (default /usr/local;
 #                     include/axvcpu-user.h, include/linux/axvcpu.h, lib/),
@@ -49,10 +56,12 @@ JOBS ?= $(shell nproc)
 SUBMAKE = $(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
 
 SUBDIRS := $(foreach d,userlib selftests tools tests/unit,$(if $(wildcard $(d)/Makefile),$(d)))
+# The benchmark: its programs (bench/Makefile) and its floor module.
+BENCH_BUILD := $(if $(wildcard bench/Makefile),bench-build bench-floor)
 QEMU_CPU := EPYC,+svm,+npt
 
 .PHONY: all deps build-all module userlib selftests tools unit-build unit \
-	check run install clean distclean
+	check check-debug run bench bench-build bench-floor install clean distclean
 
 all: $(if $(USER_KDIR),,deps)
 	+@$(SUBMAKE) build-all
@@ -60,7 +69,7 @@ all: $(if $(USER_KDIR),,deps)
 deps:
 	@scripts/deps.sh
 
-build-all: module $(SUBDIRS:tests/unit=unit-build)
+build-all: module $(SUBDIRS:tests/unit=unit-build) $(BENCH_BUILD)
 
 module:
 	@test -n "$(KDIR)" || { echo "no KDIR: run 'make deps' first" >&2; exit 1; }
@@ -79,6 +88,14 @@ tools: $(filter userlib,$(SUBDIRS))
 unit-build:
 	+$(MAKE) -C tests/unit TOP=$(CURDIR)
 
+# axvcpu_floor.ko, a module of its own (bench/floor/Kbuild), never installed.
+bench-floor:
+	@test -n "$(KDIR)" || { echo "no KDIR: run 'make deps' first" >&2; exit 1; }
+	+$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/floor modules
+
+bench-build: $(filter userlib,$(SUBDIRS))
+	+$(MAKE) -C bench TOP=$(CURDIR)
+
 unit:
 	+$(MAKE) -C tests/unit TOP=$(CURDIR) run
 
@@ -92,6 +109,16 @@ check-kdir:
 check: check-kdir deps
 	+@$(SUBMAKE) build-all
 	@scripts/check.sh
+
+# The selftests on a kernel with KASAN, lockdep, kmemleak and UBSAN, built
+# from Debian's linux-source-6.1 (cached in build/debug-kernel/).
+check-debug: check-kdir deps
+	+@$(SUBMAKE) build-all
+	@scripts/check-debug.sh
+
+bench: check-kdir deps
+	+@$(SUBMAKE) build-all
+	@scripts/bench.sh
 
 run: check-kdir deps
 	+@$(SUBMAKE) build-all
@@ -125,8 +152,9 @@ install-module:
 	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) modules && \
 	$(MAKE) -C $(INSTALL_KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
-# kbuild's own clean when a kernel tree is at hand; the same files by name
-# otherwise (say, after distclean).
+# kbuild's own clean when a kernel tree is at hand (it finds the floor
+# module's objects under bench/floor too); the same files by name otherwise
+# (say, after distclean).
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
@@ -136,6 +164,7 @@ clean:
 			   -o -name '.*.cmd' -o -name '*.o.d' -o -name '*.dwo' \) -print | xargs rm -f; \
 		rm -f Module.symvers modules.order; \
 	fi
+	@rm -f bench/floor/Module.symvers bench/floor/modules.order
 	@if [ -d build ]; then \
 		find build -mindepth 1 -maxdepth 1 ! -name deps -exec rm -rf {} +; \
 	fi

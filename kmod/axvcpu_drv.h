@@ -157,6 +157,15 @@ int axvcpu_hw_get(void);
 void axvcpu_hw_put(void);
 
 /* vm.c */
+/* limits.c: VMs and VCPUs per process (module parameters). */
+enum axvcpu_limit {
+	AXVCPU_LIMIT_VMS,
+	AXVCPU_LIMIT_VCPUS,
+	AXVCPU_LIMIT_NR,
+};
+int axvcpu_limit_charge(struct mm_struct *mm, enum axvcpu_limit what);
+void axvcpu_limit_uncharge(struct mm_struct *mm, enum axvcpu_limit what);
+
 int axvcpu_vm_create(const struct axvcpu_create_vm *arg);
 void axvcpu_vm_put(struct axvcpu_vm *vm);
 bool axvcpu_vm_owner_ok(const struct axvcpu_vm *vm);

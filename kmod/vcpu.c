@@ -609,6 +609,7 @@ static int axvcpu_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void axvcpu_vcpu_free(struct axvcpu_vcpu *vcpu)
 {
+	axvcpu_limit_uncharge(vcpu->vm->mm, AXVCPU_LIMIT_VCPUS);
 	if (vcpu->arch)
 		axvcpu_ops->vcpu_destroy(vcpu->arch);
 	if (vcpu->run_page)
@@ -650,7 +651,7 @@ static const struct file_operations axvcpu_vcpu_fops = {
  * @arg: the ioctl argument, already copied in.
  *
  * Return: the VCPU fd; -EINVAL (bad id, flags, reserved), -EEXIST (id in
- * use), -ENOMEM.
+ * use), -EDQUOT (the process has max_vcpus_per_process VCPUs), -ENOMEM.
  */
 int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *arg)
 {
@@ -661,9 +662,14 @@ int axvcpu_vcpu_create(struct axvcpu_vm *vm, const struct axvcpu_create_vcpu *ar
 	    arg->id >= AXVCPU_MAX_VCPUS)
 		return -EINVAL;
 
+	ret = axvcpu_limit_charge(vm->mm, AXVCPU_LIMIT_VCPUS);
+	if (ret)
+		return ret;
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
-	if (!vcpu)
+	if (!vcpu) {
+		axvcpu_limit_uncharge(vm->mm, AXVCPU_LIMIT_VCPUS);
 		return -ENOMEM;
+	}
 	vcpu->vm = vm;
 	vcpu->id = arg->id;
 	mutex_init(&vcpu->lock);

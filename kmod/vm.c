@@ -43,6 +43,7 @@ static void axvcpu_vm_release_ref(struct kref *ref)
 	 */
 	axvcpu_vm_mem_destroy(vm);
 	axvcpu_ops->vm_destroy(vm->arch);
+	axvcpu_limit_uncharge(vm->mm, AXVCPU_LIMIT_VMS);
 	mmdrop(vm->mm);
 	kfree(vm);
 	axvcpu_hw_put();
@@ -211,7 +212,8 @@ static const struct file_operations axvcpu_vm_fops = {
  * Return: the new VM fd; -EINVAL for unknown flags or reserved bits; -ENOBUFS
  * when AXVCPU_MAX_VMS exist; -EBUSY when another hypervisor holds the
  * hardware; -ENODEV when firmware disabled it on a CPU; -ENOSPC when the
- * kernel has no CPU hotplug state left for the per-CPU enable; -ENOMEM.
+ * kernel has no CPU hotplug state left for the per-CPU enable; -EDQUOT when
+ * the calling process has max_vms_per_process VMs already; -ENOMEM.
  */
 int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
 {
@@ -228,9 +230,12 @@ int axvcpu_vm_create(const struct axvcpu_create_vm *arg)
 	 */
 	if (!atomic_add_unless(&axvcpu_nr_vms, 1, AXVCPU_MAX_VMS))
 		return -ENOBUFS;
-	ret = axvcpu_hw_get();
+	ret = axvcpu_limit_charge(current->mm, AXVCPU_LIMIT_VMS);
 	if (ret)
 		goto err_count;
+	ret = axvcpu_hw_get();
+	if (ret)
+		goto err_limit;
 
 	ret = -ENOMEM;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
@@ -261,6 +266,8 @@ err_free:
 	kfree(vm);
 err_hw:
 	axvcpu_hw_put();
+err_limit:
+	axvcpu_limit_uncharge(current->mm, AXVCPU_LIMIT_VMS);
 err_count:
 	atomic_dec(&axvcpu_nr_vms);
 	return ret;

@@ -7,7 +7,7 @@
 #   scripts/boot-qemu.sh NAME CPU MODE
 #     NAME  names the log: build/logs/NAME.log
 #     CPU   the -cpu model, e.g. EPYC,+svm,+npt  max  qemu64
-#     MODE  what the guest's /init does: selftests | nosvm | nonpt | run
+#     MODE  what the guest's /init does: selftests | nosvm | nonpt | run | bench
 #
 # Environment:
 #   INITRAMFS     default build/initramfs/initramfs-test.cpio.gz
@@ -29,7 +29,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ $# -ne 3 ]; then
-	echo "usage: $0 NAME CPU selftests|nosvm|nonpt|run" >&2
+	echo "usage: $0 NAME CPU selftests|nosvm|nonpt|run|bench" >&2
 	exit 2
 fi
 NAME=$1
@@ -39,6 +39,9 @@ MODE=$3
 [ -f "$TOP/build/deps/env.sh" ] || { echo "boot-qemu: run 'make deps' first" >&2; exit 2; }
 # shellcheck disable=SC1091
 . "$TOP/build/deps/env.sh"
+# Another kernel (make check-debug's): its VMLINUZ, MODDIR, KVER win.
+# shellcheck disable=SC1090
+[ -z "${KERNEL_ENV:-}" ] || . "$KERNEL_ENV"
 
 INITRAMFS=${INITRAMFS:-$TOP/build/initramfs/initramfs-test.cpio.gz}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-420}

@@ -110,7 +110,7 @@ explain_boot() {
 	done
 	if grep -q '^\[[^]]*\] not ok kernel log clean' "$pts"; then
 		echo "-- $name: kernel log around the first bad line:"
-		grep -n -m1 -E '\] (BUG:|WARNING:|kernel BUG at)|Oops|general protection|Call Trace|Kernel panic|UBSAN:' "$log" |
+		grep -n -m1 -E '\] (BUG:|WARNING:|kernel BUG at)|Oops|general protection|Call Trace|Kernel panic|UBSAN:|suspected memory leak' "$log" |
 			cut -d: -f1 | while read -r n; do
 				sed -n "$((n > 5 ? n - 5 : 1)),$((n + 40))p" "$log" | tr -d '\r'
 			done

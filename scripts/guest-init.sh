@@ -12,7 +12,12 @@
 #   axvcpu.test=run        load the module, show what the backend found,
 #                          then run /run.sh if there is one (make run puts
 #                          axvcpu-run and its guest image there)
+#   axvcpu.test=bench      load the module, run the benchmark's sequence
+#                          /bench/run.sh (make bench, scripts/bench.sh);
+#                          axvcpu.bench=quick runs it with --quick
 #   axvcpu.timeout=SECS    per-test timeout (default 120)
+#   axvcpu.env=KEY=VALUE   put KEY=VALUE into the tests' environment (e.g.
+#                          AXVCPU_FUZZ_CALLS for ioctl_fuzz); repeatable
 #
 # Everything goes to the serial console, which the host captures.  The host
 # (scripts/check.sh) reads these markers, each alone on a line:
@@ -50,11 +55,14 @@ exec </dev/console >/dev/console 2>&1
 
 MODE=
 TIMEOUT=120
+BENCH=
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	axvcpu.test=*) MODE=${arg#axvcpu.test=} ;;
 	axvcpu.timeout=*) TIMEOUT=${arg#axvcpu.timeout=} ;;
+	axvcpu.env=*=*) export "${arg#axvcpu.env=}" ;;
+	axvcpu.bench=*) BENCH=${arg#axvcpu.bench=} ;;
 	esac
 done
 
@@ -192,13 +200,42 @@ run_interactive() {
 	fi
 }
 
+# The benchmark prints its own markers (bench/run.sh); the host's
+# scripts/bench.sh reads them.
+run_bench() {
+	if ! load_module; then
+		echo "# insmod /axvcpu.ko failed:"
+		dmesg | grep -i axvcpu
+		return
+	fi
+	if [ -x /bench/run.sh ]; then
+		/bench/run.sh ${BENCH:+--$BENCH} </dev/null
+		echo "# bench/run.sh: rc=$?"
+	else
+		echo "# no /bench/run.sh in this image"
+	fi
+}
+
 case "$MODE" in
 selftests) run_selftests ;;
 nosvm) run_refusal nosvm SVM "$NOSVM_PATTERN" ;;
 nonpt) run_refusal nonpt "nested paging" "$NONPT_PATTERN" ;;
 run) run_interactive ;;
-*) echo "# unknown mode '$MODE' (axvcpu.test=selftests|nosvm|nonpt|run)" ;;
+bench) run_bench ;;
+*) echo "# unknown mode '$MODE' (axvcpu.test=selftests|nosvm|nonpt|run|bench)" ;;
 esac
+
+# A kernel with kmemleak (make check-debug): scan once every program is
+# done; what leaked is reported as "N new suspected memory leaks" in the
+# kernel log, which the host's log check fails on. Objects younger than
+# five seconds are never reported, hence the wait.
+if [ "$MODE" = selftests ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null &&
+   [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "# kmemleak after the tests:"
+	head -n 60 /sys/kernel/debug/kmemleak | sed 's/^/#   /'
+fi
 
 echo "# AXVCPU-RUNNER-DONE"
 # The host checks the whole kernel log of a test boot; a person watching

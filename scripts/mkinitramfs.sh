@@ -16,6 +16,9 @@
 #   /bin/*                build/tools/* if built (TOOLS_DIR)
 #   /images/*             guest images for axvcpu-run, build/images/* if
 #                         built (IMAGES_DIR)
+#   /bench/*              the benchmark, if built: build/bench's guest programs
+#                         and run.sh (BENCH_DIR), axvcpu_floor.ko (FLOOR_KO,
+#                         default bench/floor/axvcpu_floor.ko)
 #   /dev/console          a character device node, written into the archive
 #                         directly so that no root rights are needed
 # INITRAMFS_EXTRA=DIR copies DIR over the tree last, for variants that need
@@ -32,6 +35,8 @@ AXVCPU_KO=${AXVCPU_KO:-$TOP/axvcpu.ko}
 SELFTESTS_DIR=${SELFTESTS_DIR:-$TOP/build/selftests}
 TOOLS_DIR=${TOOLS_DIR:-$TOP/build/tools}
 IMAGES_DIR=${IMAGES_DIR:-$TOP/build/images}
+BENCH_DIR=${BENCH_DIR:-$TOP/build/bench}
+FLOOR_KO=${FLOOR_KO:-$TOP/bench/floor/axvcpu_floor.ko}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
@@ -39,6 +44,9 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 [ -f "$TOP/build/deps/env.sh" ] || die "no build/deps/env.sh: run 'make deps' first"
 # shellcheck disable=SC1091
 . "$TOP/build/deps/env.sh"
+# Another kernel (make check-debug's): its VMLINUZ, MODDIR, KVER win.
+# shellcheck disable=SC1090
+[ -z "${KERNEL_ENV:-}" ] || . "$KERNEL_ENV"
 
 [ -f "$AXVCPU_KO" ] || die "no module $AXVCPU_KO: run 'make' first"
 [ -x "$BUSYBOX" ] || die "no $BUSYBOX: install busybox-static"
@@ -107,6 +115,15 @@ if [ -d "$IMAGES_DIR" ]; then
 	for f in "$IMAGES_DIR"/*; do
 		[ -f "$f" ] && install -m 0644 "$f" "$STAGE/images/"
 	done
+fi
+
+# The benchmark's host tool (bench-report) and objects stay behind.
+if [ -d "$BENCH_DIR" ]; then
+	mkdir -p "$STAGE/bench"
+	for f in axvcpu_bench kvm_bench floor_bench run.sh; do
+		[ -x "$BENCH_DIR/$f" ] && install -m 0755 "$BENCH_DIR/$f" "$STAGE/bench/"
+	done
+	[ -f "$FLOOR_KO" ] && install -m 0644 "$FLOOR_KO" "$STAGE/bench/"
 fi
 
 if [ -n "${INITRAMFS_EXTRA:-}" ]; then

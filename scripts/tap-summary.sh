@@ -48,10 +48,11 @@
 # at the kernel's first line and has its end marker) and "kernel log clean".
 # The last one fails on any kernel line (a line with a printk timestamp)
 # whose message starts with "BUG:" or "WARNING:" or "kernel BUG at", or
-# contains "Oops", "general protection", "Call Trace", "Kernel panic" or
-# "UBSAN:".  Only the start of the message for WARNING/BUG: Debian's kernel
-# prints the harmless "Speculative Return Stack Overflow: WARNING: See
-# https://..." on every AMD model; the kernel's own WARN() lines all start
+# contains "Oops", "general protection", "Call Trace", "Kernel panic",
+# "UBSAN:" or "suspected memory leak" (kmemleak, in make check-debug).
+# Only the start of the message for WARNING/BUG: Debian's kernel prints
+# the harmless "Speculative Return Stack Overflow: WARNING: See https://..."
+# on every AMD model; the kernel's own WARN() lines all start
 # with "WARNING: CPU:".  A log that does not exist (the boot never ran)
 # fails all six and every listed program.
 # A boot that ran selftests (its runner printed # AXVCPU-OPEN-CHECKED) gets
@@ -155,7 +156,7 @@ function kernel_line(l,    msg) {
 		dmesg_first = substr(l, RSTART, RLENGTH)
 	msg = substr(l, RSTART + RLENGTH)
 	if (msg ~ /^(BUG:|WARNING:|kernel BUG at)/ ||
-	    msg ~ /Oops|general protection|Call Trace|Kernel panic|UBSAN:/) {
+	    msg ~ /Oops|general protection|Call Trace|Kernel panic|UBSAN:|suspected memory leak/) {
 		nbadk++
 		if (firstbad == "") firstbad = substr(l, RSTART)
 	}

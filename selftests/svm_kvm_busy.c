@@ -24,32 +24,9 @@
 #define KVM_CREATE_VM_IOCTL	0xAE01
 #define KVM_DEV			"/dev/kvm"
 
-static const char *const kvm_files[] = {
-	"/kvm/irqbypass.ko", "/kvm/ccp.ko", "/kvm/kvm.ko", "/kvm/kvm-amd.ko",
-};
-/* Unload order: users first. */
-static const char *const kvm_modules[] = { "kvm_amd", "kvm", "ccp", "irqbypass" };
-
-static void kvm_unload(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(kvm_modules); i++)
-		if (module_is_loaded(kvm_modules[i]))
-			delete_module_nonblock(kvm_modules[i]);
-}
-
 static void kvm_load(void)
 {
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < ARRAY_SIZE(kvm_files); i++) {
-		ret = load_module_file(kvm_files[i], "");
-		TEST_ASSERT(ret == 0 || ret == -EEXIST, "loading %s: %s", kvm_files[i],
-			    test_errno_name(ret));
-	}
-	TEST_ASSERT_OK(wait_for_path(KVM_DEV, 5000));
+	TEST_ASSERT_OK(kvm_modules_load());
 }
 
 static void assert_svme(int cpu, bool set)
@@ -72,7 +49,7 @@ static void create_vm_busy_while_kvm_has_a_vm(void)
 	struct axvcpu_create_vm args;
 	int sys_fd, kvm_fd, kvm_vm, vm_fd;
 
-	kvm_unload();
+	kvm_modules_unload();
 	kvm_load();
 	kvm_fd = TEST_ASSERT_SYSCALL(open(KVM_DEV, O_RDWR | O_CLOEXEC));
 	kvm_vm = TEST_ASSERT_SYSCALL(kvm_create_vm(kvm_fd));
@@ -88,7 +65,7 @@ static void create_vm_busy_while_kvm_has_a_vm(void)
 	close(kvm_fd);
 	TEST_ASSERT_OK(delete_module_nonblock("kvm_amd"));
 	TEST_ASSERT_OK(delete_module_nonblock("kvm"));
-	kvm_unload();
+	kvm_modules_unload();
 	assert_svme(0, false);
 
 	vm_fd = test_create_vm(sys_fd);
@@ -102,7 +79,7 @@ static void kvm_refused_while_axvcpu_has_a_vm(void)
 {
 	int sys_fd, vm_fd, kvm_fd;
 
-	kvm_unload();
+	kvm_modules_unload();
 	sys_fd = test_open_dev();
 	vm_fd = test_create_vm(sys_fd);
 	kvm_load();
@@ -111,7 +88,7 @@ static void kvm_refused_while_axvcpu_has_a_vm(void)
 	/* axvcpu's VM still has SVM. */
 	assert_svme(0, true);
 	close(kvm_fd);
-	kvm_unload();
+	kvm_modules_unload();
 	close(vm_fd);
 	assert_svme(0, false);
 	close(sys_fd);
@@ -124,26 +101,23 @@ static const struct test_case cases[] = {
 
 int main(void)
 {
-	unsigned int i;
+	const char *missing = kvm_modules_missing();
 	uint64_t efer;
 	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(kvm_files); i++)
-		if (access(kvm_files[i], R_OK))
-			test_skip_all("%s: %s (KVM modules not in this image)", kvm_files[i],
-				      strerror(errno));
+	if (missing)
+		test_skip_all("%s: %s (KVM modules not in this image)", missing, strerror(errno));
 	ret = read_msr(0, MSR_EFER, &efer);
 	if (ret < 0)
 		test_skip_all("cannot read EFER through /dev/cpu/0/msr (%s): is msr.ko loaded?",
 			      strerror(-ret));
 
 	ret = test_run_all(cases);
-	kvm_unload();
-	for (i = 0; i < ARRAY_SIZE(kvm_modules); i++) {
-		if (module_is_loaded(kvm_modules[i])) {
-			test_note("%s is still loaded", kvm_modules[i]);
-			ret = KSFT_FAIL;
-		}
+	kvm_modules_unload();
+	missing = kvm_modules_left();
+	if (missing) {
+		test_note("%s is still loaded", missing);
+		ret = KSFT_FAIL;
 	}
 	return ret;
 }

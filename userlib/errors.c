@@ -35,6 +35,8 @@ static const struct {
 	{ EBUSY, "busy: another hypervisor has turned hardware virtualization on, or the object is in use" },
 	{ ENODEV, "no usable hardware virtualization (no SVM or nested paging, or disabled by firmware)" },
 	{ ENOBUFS, "axvcpu limit reached (too many VMs)" },
+	{ EDQUOT, "this process has as many VMs or VCPUs as axvcpu allows one process "
+		  "(module parameters max_vms_per_process, max_vcpus_per_process)" },
 	{ EOPNOTSUPP, "this memory cannot back guest RAM (page-cache file, device or axvcpu mapping)" },
 	{ EIO, "the VM belongs to another process, or the VCPU failed (state INVALID)" },
 	{ EFAULT, "bad address: outside guest RAM, or an unreadable buffer" },

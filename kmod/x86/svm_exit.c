@@ -217,7 +217,11 @@ static enum svm_msr_result svm_msr_read(struct svm_vcpu *v, u32 msr, u64 *data)
 	return SVM_MSR_DONE;
 }
 
-/* EFER: only bits this CPU accepts, LMA read-only, LME frozen while paging. */
+/*
+ * EFER: only bits this CPU accepts, LMA read-only, LME frozen while paging,
+ * and LME only once CR4.PAE is set: a #VMEXIT from LME without PAE makes
+ * QEMU 7.2's TCG lose the host's CR0 (x86_sregs_check() says more).
+ */
 static enum svm_msr_result svm_efer_write(struct svm_vcpu *v, u64 data)
 {
 	struct svm_vmcb_save *save = &v->vmcb->save;
@@ -227,6 +231,8 @@ static enum svm_msr_result svm_efer_write(struct svm_vcpu *v, u64 data)
 		return SVM_MSR_FAULT;
 	data = (data & ~X86_EFER_LMA) | (old & X86_EFER_LMA);
 	if ((save->cr0 & X86_CR0_PG) && ((data ^ old) & X86_EFER_LME))
+		return SVM_MSR_FAULT;
+	if ((data & X86_EFER_LME) && !(save->cr4 & X86_CR4_PAE))
 		return SVM_MSR_FAULT;
 	save->efer = data | X86_EFER_SVME;
 	return SVM_MSR_DONE;

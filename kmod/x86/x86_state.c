@@ -306,6 +306,15 @@ static bool paging_valid(const struct axvcpu_sregs *s, u32 maxphyaddr)
 
 	if (lma != (lme && pg))
 		return false;
+	/*
+	 * EFER.LME without CR4.PAE is architectural while paging is off,
+	 * but QEMU 7.2's TCG, the machine axvcpu is tested on, loses the
+	 * host's CR0 at the next #VMEXIT from that state and the host runs
+	 * on with paging off: refused, as svm_efer_write() refuses a guest
+	 * setting LME before PAE (the order both vendors prescribe anyway).
+	 */
+	if (lme && !(s->cr4 & X86_CR4_PAE))
+		return false;
 	if (lma) {
 		if (!(s->cr4 & X86_CR4_PAE))
 			return false;

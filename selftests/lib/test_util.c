@@ -590,3 +590,56 @@ int wait_for_path(const char *path, unsigned int timeout_ms)
 		nanosleep(&tick, NULL);
 	}
 }
+
+const char *const kvm_module_files[KVM_NR_MODULES] = {
+	"/kvm/irqbypass.ko", "/kvm/ccp.ko", "/kvm/kvm.ko", "/kvm/kvm-amd.ko",
+};
+
+/* Unload order: users first. */
+static const char *const kvm_module_names[KVM_NR_MODULES] = {
+	"kvm_amd", "kvm", "ccp", "irqbypass",
+};
+
+const char *kvm_modules_missing(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KVM_NR_MODULES; i++)
+		if (access(kvm_module_files[i], R_OK))
+			return kvm_module_files[i];
+	return NULL;
+}
+
+int kvm_modules_load(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < KVM_NR_MODULES; i++) {
+		ret = load_module_file(kvm_module_files[i], "");
+		if (ret && ret != -EEXIST) {
+			test_note("loading %s: %s", kvm_module_files[i], test_errno_name(ret));
+			return ret;
+		}
+	}
+	return wait_for_path("/dev/kvm", 5000);
+}
+
+void kvm_modules_unload(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KVM_NR_MODULES; i++)
+		if (module_is_loaded(kvm_module_names[i]))
+			delete_module_nonblock(kvm_module_names[i]);
+}
+
+const char *kvm_modules_left(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KVM_NR_MODULES; i++)
+		if (module_is_loaded(kvm_module_names[i]))
+			return kvm_module_names[i];
+	return NULL;
+}

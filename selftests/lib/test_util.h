@@ -385,4 +385,27 @@ bool module_is_loaded(const char *name);
  */
 int wait_for_path(const char *path, unsigned int timeout_ms);
 
+/*
+ * KVM of the guest's kernel, from the image (/kvm/, see mkinitramfs.sh),
+ * for the tests that run beside it: kvm_module_files in load order.
+ */
+#define KVM_NR_MODULES	4
+extern const char *const kvm_module_files[KVM_NR_MODULES];
+
+/** kvm_modules_missing() - the first KVM module file not in the image, or NULL. */
+const char *kvm_modules_missing(void);
+
+/**
+ * kvm_modules_load() - load irqbypass, ccp, kvm and kvm-amd (those loaded
+ * already stay) and wait for /dev/kvm. Return: 0 or a negative errno
+ * (the failing file is named in a note).
+ */
+int kvm_modules_load(void);
+
+/** kvm_modules_unload() - unload whichever of them is loaded, users first. */
+void kvm_modules_unload(void);
+
+/** kvm_modules_left() - the first of them still loaded, or NULL. */
+const char *kvm_modules_left(void);
+
 #endif /* SELFTEST_TEST_UTIL_H */

@@ -15,23 +15,10 @@ SUMMARY=$TOP/scripts/tap-summary.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-n=0
-failures=0
-
-# ok DESC CMD...: one point, passing when CMD succeeds.
-ok() {
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		echo "#   summary was:"
-		sed 's/^/#     /' "$T/out"
-		failures=$((failures + 1))
-	fi
-}
+TAP_WHAT="summary was"
+TAP_SHOW=$T/out
+# shellcheck source=tap_lib.sh
+. "$TOP/tests/unit/tap_lib.sh"
 
 # The list every crafted boot is scored against.
 printf '# two programs\nalpha 2\nbeta 1\n' >"$T/list"
@@ -206,5 +193,4 @@ ok "host mode, no log: fails" fails_with "no log: the unit tests never ran"
 "$SUMMARY" boot crafted "$T/good.log" "$T/no-such.list" "svm npt" 0 >"$T/out" 2>&1
 ok "a missing expected list fails" fails_with "$T/no-such.list: cannot read the expected list"
 
-echo "1..$n"
-[ "$failures" -eq 0 ]
+tap_end

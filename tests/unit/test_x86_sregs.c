@@ -52,8 +52,8 @@ static void test_sregs_table(void)
 	CASE("32-bit paging", pm, t, 0, s.cr0 |= X86_CR0_PG; s.cr3 = 0x1000);
 	CASE("PAE paging, CR3 bits 31:5", pm, t, 0,
 	     s.cr0 |= X86_CR0_PG; s.cr4 |= X86_CR4_PAE; s.cr3 = 0xffffffe0);
-	CASE("LME set before paging (LMA clear)", pm, t, 0,
-	     s.efer |= X86_EFER_LME);
+	CASE("LME set before paging (LMA clear), PAE on", pm, t, 0,
+	     s.efer |= X86_EFER_LME; s.cr4 |= X86_CR4_PAE);
 	CASE("compatibility mode CS (L=0, D=1)", lm, t, 0,
 	     s.cs.l = 0; s.cs.db = 1);
 	CASE("16-bit compatibility CS (L=0, D=0)", lm, t, 0, s.cs.l = 0);
@@ -112,7 +112,10 @@ static void test_sregs_table(void)
 	CASE("CS.L in protected mode", pm, t, bad, s.cs.l = 1; s.cs.db = 0);
 	CASE("CS.L in real mode", rm, t, bad, s.cs.l = 1);
 	CASE("CS.L with LME but paging off", pm, t, bad,
-	     s.efer |= X86_EFER_LME; s.cs.l = 1; s.cs.db = 0);
+	     s.efer |= X86_EFER_LME; s.cr4 |= X86_CR4_PAE; s.cs.l = 1; s.cs.db = 0);
+	CASE("LME before PAE, paging off (QEMU loses the host's CR0)", pm, t, bad,
+	     s.efer |= X86_EFER_LME);
+	CASE("LME before PAE in real mode", rm, t, bad, s.efer |= X86_EFER_LME);
 	CASE("PCIDE outside long mode", pm, t, bad, s.cr4 |= X86_CR4_PCIDE);
 
 	/* Field ranges and padding. */

@@ -139,6 +139,9 @@ sregs_broken_invariant(const struct axvcpu_sregs *s,
 		return "LMA != LME && PG";
 	if (lme && pg && !(s->cr4 & X86_CR4_PAE))
 		return "long mode without PAE";
+	/* Not architectural: QEMU 7.2 loses the host's CR0 (x86_state.c). */
+	if (lme && !(s->cr4 & X86_CR4_PAE))
+		return "LME without PAE";
 	if (lma && s->cs.l && s->cs.db)
 		return "CS.L and CS.D";
 	if (!lma && s->cs.l)
