@@ -58,7 +58,6 @@
  */
 #define AXVCPU_FAULT_AROUND_BLOCK	(2ULL << 20)
 #define AXVCPU_FAULT_AROUND_BATCH	64
-#define AXVCPU_FAULT_AROUND_LOOKUPS	16
 
 /**
  * axvcpu_vm_find_region() - the region holding @gpa, or NULL.
@@ -374,14 +373,17 @@ out:
 }
 
 /*
- * Map what the owner's page tables hold already around the frame a fault
- * just mapped, in 4 KiB frames: the rest of [@lo, @hi) (axvcpu_fault_block()),
- * when no 2 MiB mapping could be made (pages the VMM touched itself, a huge
- * page split since, a region not aligned to 2 MiB). Nothing is faulted in
- * or allocated here: get_user_pages_fast_only() takes only present pages
- * (writable ones for a writable region: a frame still shared copy-on-write
- * is left to its own fault) and stops at the first it cannot take, so a
- * lookup is cheap where nothing is there.
+ * Map what the owner's page tables hold already after the frame a fault
+ * just mapped, in 4 KiB frames: [@lo, @hi) is the rest of the fault's
+ * block (axvcpu_fault_block()) past that frame, when no 2 MiB mapping
+ * could be made (pages the VMM touched itself, a huge page split since, a
+ * region not aligned to 2 MiB). Nothing is faulted in or allocated here:
+ * get_user_pages_fast_only() takes only present pages (writable ones for
+ * a writable region: a frame still shared copy-on-write is left to its
+ * own fault) and stops at the first it cannot take, and so does this
+ * walk: on a first touch of 4 KiB pages, where the next page is not there
+ * yet, a fault costs one failed lookup more, not a scan of the pages
+ * before it (which earlier faults mapped already).
  *
  * No mmap_lock is held: whatever changes the owner's mapping of a page
  * after @seq was read (the mapping itself replaced, the page reclaimed or
@@ -396,19 +398,15 @@ static void axvcpu_fault_around(struct axvcpu_vm *vm, const struct axvcpu_mem_re
 	unsigned int gup = (prot & AXVCPU_PROT_WRITE) ? FOLL_WRITE : 0;
 	struct page *pages[AXVCPU_FAULT_AROUND_BATCH];
 	u64 hpa[AXVCPU_FAULT_AROUND_BATCH];
-	unsigned int lookups = 0;
+	unsigned int n;
 	int got, i;
 	bool ok;
 
-	while (lo < hi && lookups++ < AXVCPU_FAULT_AROUND_LOOKUPS) {
-		unsigned int n = min_t(u64, (hi - lo) >> PAGE_SHIFT, AXVCPU_FAULT_AROUND_BATCH);
-
+	for (; lo < hi; lo += (u64)got << PAGE_SHIFT) {
+		n = min_t(u64, (hi - lo) >> PAGE_SHIFT, AXVCPU_FAULT_AROUND_BATCH);
 		got = get_user_pages_fast_only(r->hva + (lo - r->gpa), n, gup, pages);
-		if (got <= 0) {
-			/* Nothing there: step over it. */
-			lo += PAGE_SIZE;
-			continue;
-		}
+		if (got <= 0)
+			return;
 		for (i = 0; i < got; i++)
 			hpa[i] = page_to_phys(pages[i]);
 		spin_lock(&vm->mmu_lock);
@@ -417,12 +415,9 @@ static void axvcpu_fault_around(struct axvcpu_vm *vm, const struct axvcpu_mem_re
 			ok = !axvcpu_ops->npt_map(vm->arch, lo, hpa, got, prot);
 		spin_unlock(&vm->mmu_lock);
 		axvcpu_put_pages(pages, got);
-		if (!ok)
-			return;
-		lo += (u64)got << PAGE_SHIFT;
 		/* A hole ended the batch: the page there is not present. */
-		if (got < n)
-			lo += PAGE_SIZE;
+		if (!ok || got < n)
+			return;
 	}
 }
 
@@ -470,9 +465,12 @@ int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access)
 	if (ret)
 		goto out;
 
-	/* The whole 2 MiB block at once where the host holds it as one frame. */
+	/*
+	 * The whole 2 MiB block at once where the host holds it as one frame:
+	 * only worth a look when the faulting page is part of a huge page.
+	 */
 	axvcpu_fault_block(r, gpa, vm_start, vm_end, &lo, &hi);
-	if (hi - lo == AXVCPU_FAULT_AROUND_BLOCK) {
+	if (hi - lo == AXVCPU_FAULT_AROUND_BLOCK && PageCompound(page)) {
 		ret = axvcpu_fault_huge(vm, r, lo, prot, seq);
 		if (ret <= 0)
 			goto out_put;
@@ -493,7 +491,7 @@ int axvcpu_vm_fault(struct axvcpu_vm *vm, u64 gpa, u32 access)
 	/* The notifier, not a reference, keeps the mapping valid now. */
 	put_page(page);
 	if (!ret)
-		axvcpu_fault_around(vm, r, lo, hi, prot, seq);
+		axvcpu_fault_around(vm, r, gpa + PAGE_SIZE, hi, prot, seq);
 	else if (ret == 1)
 		ret = 0;
 	goto out;
