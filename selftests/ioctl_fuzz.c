@@ -623,66 +623,27 @@ static void *worker_fn(void *arg)
 	return NULL;
 }
 
-/* nr_foll_pin_acquired - nr_foll_pin_released from /proc/vmstat. */
-static long pins_held(void)
-{
-	char buf[16384], *p;
-	long acq = 0, rel = 0;
-
-	TEST_ASSERT_EQ(read_text_file("/proc/vmstat", buf, sizeof(buf)), 0);
-	p = strstr(buf, "nr_foll_pin_acquired ");
-	if (p)
-		acq = strtol(p + strlen("nr_foll_pin_acquired "), NULL, 10);
-	p = strstr(buf, "nr_foll_pin_released ");
-	if (p)
-		rel = strtol(p + strlen("nr_foll_pin_released "), NULL, 10);
-	return acq - rel;
-}
-
-/* VmPin + VmLck of this process, in kB. */
-static long pinned_kb(void)
-{
-	char buf[4096], *p;
-	long kb = 0;
-
-	TEST_ASSERT_EQ(read_text_file("/proc/self/status", buf, sizeof(buf)), 0);
-	p = strstr(buf, "VmPin:");
-	if (p)
-		kb += strtol(p + 6, NULL, 10);
-	p = strstr(buf, "VmLck:");
-	if (p)
-		kb += strtol(p + 6, NULL, 10);
-	return kb;
-}
-
-static unsigned long env_ul(const char *name, unsigned long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : def;
-}
-
 static void random_ioctls(void)
 {
-	unsigned int nthreads = env_ul("AXVCPU_FUZZ_THREADS", 4), i;
-	unsigned long calls = env_ul("AXVCPU_FUZZ_CALLS", 40000), done = 0;
+	unsigned int nthreads = test_env_ul("AXVCPU_FUZZ_THREADS", 4), i;
+	unsigned long calls = test_env_ul("AXVCPU_FUZZ_CALLS", 40000), done = 0;
 	struct worker w[16];
 	pthread_t t[16];
-	long pins_before = pins_held();
-	char refcnt[32];
+	long pins_before = foll_pins_held();
+	char text[32];
 	int sys_fd;
 
 	if (nthreads < 1 || nthreads > 16)
 		nthreads = 4;
-	trace = env_ul("AXVCPU_FUZZ_TRACE", 0);
-	seed = env_ul("AXVCPU_FUZZ_SEED", (unsigned long)time(NULL) ^ getpid());
+	trace = test_env_ul("AXVCPU_FUZZ_TRACE", 0);
+	seed = test_env_ul("AXVCPU_FUZZ_SEED", (unsigned long)time(NULL) ^ getpid());
 	test_note("seed %llu (AXVCPU_FUZZ_SEED=%llu replays it), %lu calls, %u threads",
 		  seed, seed, calls, nthreads);
 	calls_per_thread = calls / nthreads;
 
 	/* Where the module's code is, to place a RIP of a hung CPU. */
-	if (!read_text_file("/sys/module/axvcpu/sections/.text", refcnt, sizeof(refcnt)))
-		test_note("axvcpu .text at %s", refcnt);
+	if (!read_text_file("/sys/module/axvcpu/sections/.text", text, sizeof(text)))
+		test_note("axvcpu .text at %s", text);
 	sys_fd = TEST_ASSERT_SYSCALL(open("/dev/axvcpu", O_RDWR));
 	run_size = TEST_ASSERT_SYSCALL(ioctl(sys_fd, AXVCPU_GET_RUN_SIZE, 0));
 	close(sys_fd);
@@ -726,10 +687,9 @@ static void random_ioctls(void)
 		munmap(bufs[i], buf_sizes[i]);
 
 	/* Every VM and VCPU is gone: nothing holds the module. */
-	TEST_ASSERT_EQ(read_text_file("/sys/module/axvcpu/refcnt", refcnt, sizeof(refcnt)), 0);
-	TEST_ASSERT_EQ(strtol(refcnt, NULL, 10), 0);
-	TEST_ASSERT_EQ(pins_held(), pins_before);
-	TEST_ASSERT_EQ(pinned_kb(), 0);
+	TEST_ASSERT_EQ(module_refcnt("axvcpu"), 0);
+	TEST_ASSERT_EQ(foll_pins_held(), pins_before);
+	TEST_ASSERT_EQ(self_pinned_kb(), 0);
 	/* And it unloads and loads again. */
 	TEST_ASSERT_EQ(delete_module_nonblock("axvcpu"), 0);
 	TEST_ASSERT_EQ(load_module_file("/axvcpu.ko", ""), 0);
@@ -743,6 +703,6 @@ static struct test_case cases[] = {
 int main(void)
 {
 	/* About 4000 calls a second under TCG, slower with the debug kernel. */
-	cases[0].timeout = 60 + env_ul("AXVCPU_FUZZ_CALLS", 40000) / 1000;
+	cases[0].timeout = 60 + test_env_ul("AXVCPU_FUZZ_CALLS", 40000) / 1000;
 	return test_run_all(cases);
 }

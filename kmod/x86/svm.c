@@ -197,8 +197,8 @@ static void svm_free_permission_maps(void)
 
 /*
  * CR4 bits the hardware accepts in a guest, from CPUID; never VMXE/SMXE.
- * PCE stays: CR4 writes do not exit, so a guest sets it anyway, and the
- * RDPMC intercept makes it grant nothing (RDPMC raises #GP at any CPL).
+ * PCE stays, as on the host: the RDPMC intercept makes it grant nothing
+ * (RDPMC raises #GP at any CPL).
  */
 static u64 svm_guest_cr4_mask(void)
 {
@@ -624,9 +624,7 @@ static void svm_pick_asid(struct svm_vcpu *v, struct svm_cpu *sd, int cpu)
 		ctl->asid = v->asid;
 		v->tlb_gen = gen;
 	} else if (v->tlb_gen != gen) {
-		if (ctl->tlb_ctl == VMCB_TLB_NOTHING)
-			ctl->tlb_ctl = svm_host.flush_by_asid ? VMCB_TLB_FLUSH_ASID :
-								VMCB_TLB_FLUSH_ALL;
+		svm_flush_guest_tlb(v);
 		v->tlb_gen = gen;
 	}
 }
@@ -806,6 +804,21 @@ static void svm_dr_save(struct svm_vcpu *v)
 	svm_dr_intercept(v);
 }
 
+/*
+ * The guest's CR0, CR3, CR4, EFER and CS as VMRUN checks them: guest
+ * instructions change them without exits, and a CPU that does not fault
+ * a bad MOV to CR0 or CR3 (QEMU 7.2's TCG) would otherwise make VMRUN
+ * fail, leaving the host's state in the save area.
+ */
+static bool svm_entry_state_valid(struct svm_vcpu *v)
+{
+	const struct svm_vmcb_save *save = &v->vmcb->save;
+	u16 ld = SVM_SEG_ATTR_L | SVM_SEG_ATTR_DB;
+
+	return x86_entry_state_valid(save->cr0, save->cr3, save->cr4, save->efer,
+				     (save->cs.attrib & ld) == ld, &svm_host.limits);
+}
+
 static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 {
 	struct svm_vcpu *v = arch_vcpu;
@@ -823,6 +836,8 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		svm_exit_irq_window(v, run);
 		return 0;
 	}
+	if (unlikely(!svm_entry_state_valid(v)))
+		return svm_exit_refuse_entry(v, run);
 
 	if (!v->held)
 		svm_vcpu_hold(v);

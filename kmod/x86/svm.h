@@ -335,6 +335,21 @@ static inline void svm_exit_set(struct axvcpu_run *run, u32 reason)
  */
 void svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_save_pa);
 
+/**
+ * svm_flush_guest_tlb() - flush the VCPU's guest translations at its next
+ * VMRUN (its ASID, or everything where the CPU cannot flush one ASID),
+ * unless a wider flush is asked for already.
+ * @v: the VCPU.
+ */
+static inline void svm_flush_guest_tlb(struct svm_vcpu *v)
+{
+	struct svm_vmcb_control *ctl = &v->vmcb->control;
+
+	if (ctl->tlb_ctl == VMCB_TLB_NOTHING)
+		ctl->tlb_ctl = svm_host.flush_by_asid ? VMCB_TLB_FLUSH_ASID :
+							VMCB_TLB_FLUSH_ALL;
+}
+
 /* svm_vcpu.c */
 void *svm_vcpu_create(struct axvcpu_vcpu *vcpu, void *arch_vm);
 void svm_vcpu_destroy(void *arch_vcpu);
@@ -391,7 +406,9 @@ void svm_cpuid(struct svm_vcpu *v, u64 next);
 /* svm_emul.c */
 int svm_emul_mmio(struct svm_vcpu *v, struct axvcpu_run *run, u64 gpa, u64 err);
 bool svm_emul_npf_is_data(u64 err);
-int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op, u64 *next);
+int svm_exit_refuse_entry(struct svm_vcpu *v, struct axvcpu_run *run);
+int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op,
+		      struct x86_insn *insn, u64 *next);
 void svm_emul_complete_mmio(struct svm_vcpu *v, u64 val);
 bool svm_emul_pending(struct svm_vcpu *v);
 void svm_emul_resume(struct svm_vcpu *v, struct axvcpu_run *run);

@@ -764,11 +764,7 @@ int svm_emul_result(struct svm_vcpu *v, struct axvcpu_run *run, int ret)
 		 * any time; drop it now, or the retry would fault the same
 		 * way for ever.
 		 */
-		struct svm_vmcb_control *ctl = &v->vmcb->control;
-
-		if (ctl->tlb_ctl == VMCB_TLB_NOTHING)
-			ctl->tlb_ctl = svm_host.flush_by_asid ? VMCB_TLB_FLUSH_ASID :
-								VMCB_TLB_FLUSH_ALL;
+		svm_flush_guest_tlb(v);
 	}
 	if (ret == SVM_EMUL_FAULT || ret == SVM_EMUL_RETRY) {
 		run->exit_reason = AXVCPU_EXIT_NOTHING;
@@ -831,15 +827,16 @@ bool svm_emul_npf_is_data(u64 err)
  *        not the instruction the intercept names.
  * @op:   the expected &enum x86_op (WBINVD also accepts WBNOINVD and
  *        INVD: all three are no-ops here, and QEMU reports INVD as WBINVD).
+ * @insn: out: the instruction (its operands, for the emulated ones).
  * @next: out: the RIP after the instruction.
  *
  * Return: 0; SVM_EMUL_FAULT or SVM_EMUL_FAIL (positive: @run or the
  * guest's pending event already says what happens), or a host errno.
  */
-int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op, u64 *next)
+int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op,
+		      struct x86_insn *insn, u64 *next)
 {
 	struct svm_emul_ctx ctx;
-	struct x86_insn insn;
 	int ret;
 
 	svm_emul_init(&ctx, v, run);
@@ -853,15 +850,15 @@ int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int o
 	if (ctx.nosleep) {
 		/* One lock for the walk and the bytes (svm_read_mapped()). */
 		axvcpu_vm_mmu_lock(axvcpu_vcpu_vm(v->vcpu));
-		ret = svm_emul_fetch(&ctx, &insn);
+		ret = svm_emul_fetch(&ctx, insn);
 		axvcpu_vm_mmu_unlock(axvcpu_vcpu_vm(v->vcpu));
 	} else {
-		ret = svm_emul_fetch(&ctx, &insn);
+		ret = svm_emul_fetch(&ctx, insn);
 	}
 	if (ctx.would_block) {
 		svm_vcpu_put(v);
 		svm_emul_init(&ctx, v, run);
-		ret = svm_emul_fetch(&ctx, &insn);
+		ret = svm_emul_fetch(&ctx, insn);
 	}
 	if (ret == -ENOENT) {
 		svm_emul_fail(&ctx, NULL, 0);
@@ -869,11 +866,11 @@ int svm_insn_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int o
 	}
 	if (ret)
 		return ret;
-	if (insn.op != op &&
-	    !(op == X86_OP_WBINVD && (insn.op == X86_OP_WBNOINVD || insn.op == X86_OP_INVD))) {
-		svm_emul_fail(&ctx, insn.bytes, insn.len);
+	if (insn->op != op &&
+	    !(op == X86_OP_WBINVD && (insn->op == X86_OP_WBNOINVD || insn->op == X86_OP_INVD))) {
+		svm_emul_fail(&ctx, insn->bytes, insn->len);
 		return SVM_EMUL_FAIL;
 	}
-	*next = svm_emul_rip_add(&ctx, v->vmcb->save.rip, insn.len);
+	*next = svm_emul_rip_add(&ctx, v->vmcb->save.rip, insn->len);
 	return 0;
 }

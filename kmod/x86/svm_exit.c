@@ -92,13 +92,14 @@ void svm_complete_insn(struct svm_vcpu *v, u64 rip)
 static int svm_next_rip(struct svm_vcpu *v, struct axvcpu_run *run, unsigned int op, u64 *next)
 {
 	struct svm_vmcb_control *ctl = &v->vmcb->control;
+	struct x86_insn insn;
 	int ret;
 
 	if (svm_host.nrips && ctl->next_rip) {
 		*next = ctl->next_rip;
 		return 0;
 	}
-	ret = svm_insn_next_rip(v, run, op, next);
+	ret = svm_insn_next_rip(v, run, op, &insn, next);
 	return ret > 0 ? 1 : ret;
 }
 
@@ -534,6 +535,46 @@ static void svm_exit_internal(struct axvcpu_run *run, u32 suberror, u64 code)
 }
 
 /*
+ * MOV to CR4. Intercepted so that CR4 never holds more than this CPU
+ * offers a guest and, above all, so that a guest cannot clear PAE under
+ * EFER.LME (x86_sregs_check() says why) the way svm_efer_write() stops
+ * it setting LME without PAE. Emulated as the CPU would: the checks of
+ * the instruction (x86_cr4_write_check()), the new value, the TLB flush
+ * its paging bits ask for. The CPU raises #UD and the CPL #GP before it
+ * checks the intercept; CPL is checked again here, as bytes that changed
+ * under another VCPU since the exit are (they are not MOV to CR4: an
+ * INTERNAL_ERROR).
+ */
+static int svm_exit_cr4_write(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	struct svm_vmcb_save *save = &v->vmcb->save;
+	struct x86_insn insn;
+	u64 cr4, next;
+	int ret;
+
+	ret = svm_insn_next_rip(v, run, X86_OP_MOV_TO_CR, &insn, &next);
+	if (ret)
+		return ret;
+	if (insn.cr != 4) {
+		svm_exit_internal(run, AXVCPU_INTERNAL_EMULATION, VMCB_EXIT_WRITE_CR4);
+		return 0;
+	}
+	cr4 = svm_gpr_read(v, insn.reg);
+	if (insn.opsize == 4)
+		cr4 = (u32)cr4;
+	if (save->cpl ||
+	    x86_cr4_write_check(cr4, save->cr4, save->efer, save->cr3, &svm_host.limits)) {
+		svm_inject_gp(v);
+		return 0;
+	}
+	if (x86_cr4_write_flushes(cr4, save->cr4))
+		svm_flush_guest_tlb(v);
+	save->cr4 = cr4;
+	svm_complete_insn(v, next);
+	return 0;
+}
+
+/*
  * Exits whose handling never sleeps (given svm_insn_next_rip()'s own
  * fallback): they are handled with the VCPU still held (svm_vcpu_hold()).
  * Every other exit (nested page faults, which look up and map guest
@@ -552,6 +593,7 @@ static bool svm_exit_nosleep(u64 code)
 	case VMCB_EXIT_IRET:
 	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_DB:
 	case VMCB_EXIT_EXCP_BASE + VMCB_VEC_AC:
+	case VMCB_EXIT_WRITE_CR4:
 	case VMCB_EXIT_READ_DR0 ... VMCB_EXIT_WRITE_DR15:
 	case VMCB_EXIT_RDPMC:
 	case VMCB_EXIT_HLT:
@@ -689,6 +731,9 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		v->vmcb->control.intercept_dr = 0;
 		v->dr_owned = true;
 		break;
+	case VMCB_EXIT_WRITE_CR4:
+		ret = svm_exit_cr4_write(v, run);
+		break;
 	case VMCB_EXIT_RDPMC:
 		/* The host's counters: not offered at any CPL. */
 		svm_inject_gp(v);
@@ -771,14 +816,20 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 		return 0;
 	case VMCB_EXIT_INVALID:
 		/*
-		 * Guest state the CPU refused; the VCPU stays usable. The
-		 * flush this VMRUN carried may not have happened: svm_run()
-		 * has started a new ASID generation on this CPU.
+		 * Guest state the CPU refused, though svm_run() checked it
+		 * (svm_exit_refuse_entry()). The save area is not to be
+		 * trusted now: QEMU 7.2's TCG fills it with the host's state
+		 * (its RIP, RSP, CR3, GDT and IDT bases: kernel addresses) as
+		 * if that were the guest's. Reset, so none of it reaches user
+		 * space; the VCPU stays usable. The flush this VMRUN carried
+		 * may not have happened: svm_run() has started a new ASID
+		 * generation on this CPU.
 		 */
 		svm_exit_set(run, AXVCPU_EXIT_FAIL_ENTRY);
 		run->fail_entry.hardware_reason = code;
 		run->fail_entry.details[0] = ctl->exit_info_1;
-		run->fail_entry.details[1] = ctl->exit_info_2;
+		run->fail_entry.details[1] = AXVCPU_FAIL_ENTRY_STATE_RESET;
+		svm_vcpu_reset(v);
 		break;
 	default:
 		svm_exit_internal(run, AXVCPU_INTERNAL_UNKNOWN_EXIT, code);
@@ -788,6 +839,29 @@ int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run)
 	svm_fill_common(v, run);
 	/* 1 from svm_next_rip(): @run or an injected fault says it all. */
 	return ret > 0 ? 0 : ret;
+}
+
+/**
+ * svm_exit_refuse_entry() - RUN's FAIL_ENTRY without a VMRUN: the guest
+ * state is one VMRUN would refuse (x86_entry_state_valid()).
+ * @v:   the VCPU.
+ * @run: the core's kernel copy of the exit to fill.
+ *
+ * Only a guest instruction the CPU should have faulted loads such a state
+ * (SET_SREGS refuses it), so the instruction has completed and the guest
+ * cannot be given its #GP any more: the VMM sees the state as it is and
+ * may mend it with SET_SREGS.
+ * Return: 0.
+ */
+int svm_exit_refuse_entry(struct svm_vcpu *v, struct axvcpu_run *run)
+{
+	v->read.reason = 0;
+	svm_exit_set(run, AXVCPU_EXIT_FAIL_ENTRY);
+	run->fail_entry.hardware_reason = VMCB_EXIT_INVALID;
+	run->fail_entry.details[0] = 0;
+	run->fail_entry.details[1] = AXVCPU_FAIL_ENTRY_STATE_KEPT;
+	svm_fill_common(v, run);
+	return 0;
 }
 
 /**

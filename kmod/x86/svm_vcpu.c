@@ -404,6 +404,8 @@ static void svm_vmcb_init(struct svm_vcpu *v)
 	 * instruction boundary (CVE-2015-5307, CVE-2015-8104).
 	 */
 	ctl->intercept_exceptions = BIT(VMCB_VEC_DB) | BIT(VMCB_VEC_AC) | BIT(VMCB_VEC_MC);
+	/* MOV to CR4 is checked and emulated (svm_exit_cr4_write()). */
+	ctl->intercept_cr = VMCB_INTERCEPT_CR_WRITE(4);
 	/*
 	 * Physical interrupts, NMIs, SMIs and INIT belong to the host:
 	 * intercepted, each ends the world switch and stays pending until

@@ -232,6 +232,9 @@ struct svm_vmcb {
 
 /* ---- Intercepts (APM table B-1) -------------------------------------- */
 
+/* intercept_cr, byte 0x00: reads of CRn are bit n, writes bit 16 + n. */
+#define VMCB_INTERCEPT_CR_WRITE(n)	BIT(16 + (n))
+
 /* intercept_misc1, byte 0x0c. */
 #define VMCB_INTERCEPT1_INTR		BIT(0)
 #define VMCB_INTERCEPT1_NMI		BIT(1)
@@ -333,6 +336,7 @@ struct svm_vmcb {
 
 /* ---- Exit codes (APM appendix C) ------------------------------------- */
 
+#define VMCB_EXIT_WRITE_CR4	0x014	/* MOV to CRn is 0x10 + n */
 #define VMCB_EXIT_READ_DR0	0x020	/* + n: MOV from DRn, 0x20-0x2f */
 #define VMCB_EXIT_WRITE_DR15	0x03f	/* MOV to DRn is 0x30 + n */
 #define VMCB_EXIT_EXCP_BASE	0x040

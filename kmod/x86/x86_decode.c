@@ -231,6 +231,23 @@ static int dec_0f(struct dec *d, unsigned int opsize, unsigned int rep_last)
 		else
 			return -EOPNOTSUPP;
 		return 0;
+	case 0x22:
+		/*
+		 * MOV to CRn: ModRM's mod is ignored (always a register form,
+		 * no SIB or displacement), and so are 66 and REX.W: the
+		 * operand is 64-bit in 64-bit mode, 32-bit otherwise.
+		 */
+		ret = dec_fetch(d, &b);
+		if (ret)
+			return ret;
+		insn->cr = ((b >> 3) & 7) | REX_R(d) << 3;
+		if (insn->cr != 0 && insn->cr != 2 && insn->cr != 3 &&
+		    insn->cr != 4 && insn->cr != 8)
+			return -EOPNOTSUPP;
+		insn->reg = (b & 7) | REX_B(d) << 3;
+		insn->opsize = d->mode == 64 ? 8 : 4;
+		insn->op = X86_OP_MOV_TO_CR;
+		return 0;
 	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
 		insn->opsize = opsize;
 		insn->memsize = op & 1 ? 2 : 1;
@@ -467,6 +484,7 @@ int x86_decode(const u8 *buf, unsigned int avail, unsigned int code_bits,
 	insn->mem.index = -1;
 	insn->mem2.base = -1;
 	insn->mem2.index = -1;
+	insn->cr = -1;
 	if (code_bits != 16 && code_bits != 32 && code_bits != 64)
 		return -EINVAL;
 
@@ -521,6 +539,7 @@ opcode:
 
 fail:
 	insn->op = X86_OP_UNKNOWN;
+	insn->cr = -1;
 	return ret;
 }
 
@@ -560,6 +579,7 @@ static const char *const op_names[X86_OP_NR] = {
 	[X86_OP_WBNOINVD] = "wbnoinvd",
 	[X86_OP_VMMCALL] = "vmmcall",
 	[X86_OP_XSETBV] = "xsetbv",
+	[X86_OP_MOV_TO_CR] = "mov to cr",
 };
 
 const char *x86_op_name(unsigned int op)

@@ -83,6 +83,8 @@ enum x86_op {
 	X86_OP_WBNOINVD,	/* F3 0F 09 */
 	X86_OP_VMMCALL,		/* 0F 01 D9 */
 	X86_OP_XSETBV,		/* 0F 01 D1 */
+	/* intercepted and emulated: the source GPR in @reg, n in @cr */
+	X86_OP_MOV_TO_CR,	/* 0F 22 /r */
 	X86_OP_NR
 };
 
@@ -130,8 +132,9 @@ struct x86_mem_operand {
  * @mem_read:   the memory operand is read (loads, every ALU form, XCHG,
  *              LODS, OUTS, the source of MOVS; BTS/BTR/BTC read and write).
  * @reg:        register operand 0-15 (ModRM.reg with REX.R, or AL/AX/EAX/
- *              RAX for A0-A3, AL..RAX for STOS/LODS), -1 when none (an
- *              immediate source, MOVS, INS/OUTS).
+ *              RAX for A0-A3, AL..RAX for STOS/LODS, ModRM.rm with REX.B
+ *              for MOV to CRn), -1 when none (an immediate source, MOVS,
+ *              INS/OUTS).
  * @reg_high8:  @reg 4-7 names AH, CH, DH, BH (an 8-bit operand without a
  *              REX prefix).
  * @has_imm:    @imm is the source operand.
@@ -144,6 +147,8 @@ struct x86_mem_operand {
  * @mem2:       MOVS only: its destination, ES:rDI (base 7); zero
  *              otherwise. (Added after the first agreement, at the end,
  *              so that no existing field moves.)
+ * @cr:         MOV to CRn only: n (ModRM.reg with REX.R: 0, 2, 3, 4 or
+ *              8; the others are #UD); -1 otherwise. (Added at the end.)
  */
 struct x86_insn {
 	u8 len;
@@ -163,6 +168,7 @@ struct x86_insn {
 	struct x86_mem_operand mem;
 	u8 bytes[X86_INSN_MAX_LEN];
 	struct x86_mem_operand mem2;
+	s8 cr;
 };
 
 /**

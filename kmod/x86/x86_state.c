@@ -366,6 +366,45 @@ int x86_sregs_check(const struct axvcpu_sregs *s, const struct x86_cpu_limits *l
 	return 0;
 }
 
+bool x86_entry_state_valid(u64 cr0, u64 cr3, u64 cr4, u64 efer, bool cs_ld,
+			   const struct x86_cpu_limits *lim)
+{
+	if (!cr0_valid(cr0) || (cr4 & ~lim->cr4_mask) ||
+	    (efer & ~(lim->efer_mask | X86_EFER_SVME)))
+		return false;
+	if (!(efer & X86_EFER_LMA))
+		return true;
+	return (cr4 & X86_CR4_PAE) && !(cr3 & phys_reserved(lim->maxphyaddr)) && !cs_ld;
+}
+
+int x86_cr4_write_check(u64 cr4, u64 old, u64 efer, u64 cr3,
+			const struct x86_cpu_limits *lim)
+{
+	bool lma = efer & X86_EFER_LMA;
+
+	if (cr4 & ~lim->cr4_mask)
+		return -EINVAL;
+	if ((efer & X86_EFER_LME) && !(cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	if (lma && ((cr4 ^ old) & X86_CR4_LA57))
+		return -EINVAL;
+	if (cr4 & X86_CR4_PCIDE) {
+		if (!lma)
+			return -EINVAL;
+		if (!(old & X86_CR4_PCIDE) && (cr3 & 0xfff))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+bool x86_cr4_write_flushes(u64 cr4, u64 old)
+{
+	u64 paging = X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_SMEP |
+		     X86_CR4_SMAP | X86_CR4_PKE | X86_CR4_LA57;
+
+	return ((cr4 ^ old) & paging) || ((old & ~cr4) & X86_CR4_PCIDE);
+}
+
 int x86_regs_check(const struct axvcpu_regs *r)
 {
 	if (!(r->rflags & X86_RFLAGS_FIXED) || (r->rflags & RFLAGS_RESERVED))

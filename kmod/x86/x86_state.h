@@ -62,6 +62,9 @@
 #ifndef X86_CR4_PGE
 #define X86_CR4_PGE	(1ULL << 7)
 #endif
+#ifndef X86_CR4_PSE
+#define X86_CR4_PSE	(1ULL << 4)
+#endif
 #ifndef X86_CR4_OSFXSR
 #define X86_CR4_OSFXSR	(1ULL << 9)
 #endif
@@ -76,6 +79,15 @@
 #endif
 #ifndef X86_CR4_OSXSAVE
 #define X86_CR4_OSXSAVE	(1ULL << 18)
+#endif
+#ifndef X86_CR4_SMEP
+#define X86_CR4_SMEP	(1ULL << 20)
+#endif
+#ifndef X86_CR4_SMAP
+#define X86_CR4_SMAP	(1ULL << 21)
+#endif
+#ifndef X86_CR4_PKE
+#define X86_CR4_PKE	(1ULL << 22)
 #endif
 
 #define X86_EFER_SCE	(1ULL << 0)
@@ -145,6 +157,54 @@ void x86_identity_map_build(u64 pt_gpa, void *buf);
  * Return: 0 or -EINVAL.
  */
 int x86_sregs_check(const struct axvcpu_sregs *s, const struct x86_cpu_limits *lim);
+
+/**
+ * x86_entry_state_valid() - may VMRUN be asked to enter this state? The
+ * checks of VMRUN (APM vol. 2, 15.5.1) on what guest instructions change
+ * without an intercept: CR0 (reserved bits, NW without CD, PG without PE),
+ * CR3 (bits beyond the physical width in long mode), CR4 and EFER
+ * (reserved bits), CS (L with D in long mode), PAE in long mode. A CPU
+ * that checked every MOV to CR0 and CR3 as the architecture says would
+ * never load such a state; QEMU 7.2's TCG does (CR0.NW without CD, CR3
+ * bits beyond the width).
+ * @cr0:   CR0.
+ * @cr3:   CR3.
+ * @cr4:   CR4.
+ * @efer:  EFER (SVME allowed: the host's).
+ * @cs_ld: CS.L and CS.D both set.
+ * @lim:   what the CPU allows.
+ * Return: true when VMRUN would accept the state.
+ */
+bool x86_entry_state_valid(u64 cr0, u64 cr3, u64 cr4, u64 efer, bool cs_ld,
+			   const struct x86_cpu_limits *lim);
+
+/**
+ * x86_cr4_write_check() - may a guest's MOV to CR4 load @cr4?
+ * @cr4:  the value written.
+ * @old:  CR4 before.
+ * @efer: EFER (LME, LMA).
+ * @cr3:  CR3 (its PCID bits).
+ * @lim:  what the CPU allows.
+ *
+ * The #GP(0) conditions of MOV to CR4 (SDM vol. 2, MOV; APM vol. 2,
+ * 3.1.3): a bit outside @lim->cr4_mask; clearing PAE in long mode;
+ * changing LA57 in long mode; PCIDE outside long mode, or set from 0
+ * while CR3[11:0] is not 0. And one of axvcpu's (x86_sregs_check() says
+ * why): PAE cleared while EFER.LME is set. CPL is the caller's to check.
+ * Return: 0 or -EINVAL (the guest takes #GP).
+ */
+int x86_cr4_write_check(u64 cr4, u64 old, u64 efer, u64 cr3,
+			const struct x86_cpu_limits *lim);
+
+/**
+ * x86_cr4_write_flushes() - does a MOV to CR4 from @old to @cr4 flush
+ * the guest's TLB? True when PGE, PAE, PSE, SMEP, SMAP, PKE or LA57
+ * change, or PCIDE is cleared (SDM vol. 3, 4.10.4.1).
+ * @cr4: the value written.
+ * @old: CR4 before.
+ * Return: true when the TLB must be flushed.
+ */
+bool x86_cr4_write_flushes(u64 cr4, u64 old);
 
 /**
  * x86_regs_check() - validate general registers: RFLAGS bit 1 set,

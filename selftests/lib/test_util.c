@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -398,6 +399,56 @@ int read_text_file(const char *path, char *buf, size_t size)
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	return 0;
+}
+
+long __read_text_field(const char *file, int line, const char *path, const char *key)
+{
+	static char buf[16384];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	const char *p;
+	long v = 0;
+	int ret;
+
+	pthread_mutex_lock(&lock);
+	ret = read_text_file(path, buf, sizeof(buf));
+	p = ret ? NULL : strstr(buf, key);
+	if (p)
+		v = strtol(p + strlen(key), NULL, 10);
+	pthread_mutex_unlock(&lock);
+	if (ret) {
+		test_report_failure(file, line, "read %s: %s", path, strerror(-ret));
+		test_abort_case();
+	}
+	return v;
+}
+
+long foll_pins_held(void)
+{
+	return read_text_field("/proc/vmstat", "nr_foll_pin_acquired ") -
+	       read_text_field("/proc/vmstat", "nr_foll_pin_released ");
+}
+
+long self_pinned_kb(void)
+{
+	return read_text_field("/proc/self/status", "VmPin:") +
+	       read_text_field("/proc/self/status", "VmLck:");
+}
+
+long module_refcnt(const char *name)
+{
+	char path[128], buf[32];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	ret = read_text_file(path, buf, sizeof(buf));
+	return ret ? ret : strtol(buf, NULL, 10);
+}
+
+unsigned long test_env_ul(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : def;
 }
 
 int write_text_file(const char *path, const char *text)

@@ -328,6 +328,27 @@ int read_text_file(const char *path, char *buf, size_t size);
 int write_text_file(const char *path, const char *text);
 
 /**
+ * read_text_field() - the number after the first @key in the text file
+ * @path (up to 16 KiB of it), as in /proc/vmstat ("nr_mlock ") or
+ * /proc/self/status ("VmPin:"). A missing key reads as 0; an unreadable
+ * file fails the case.
+ */
+#define read_text_field(path, key)	__read_text_field(__FILE__, __LINE__, (path), (key))
+long __read_text_field(const char *file, int line, const char *path, const char *key);
+
+/** foll_pins_held() - pages pinned on the host now (/proc/vmstat). */
+long foll_pins_held(void);
+
+/** self_pinned_kb() - VmPin + VmLck of this process, in kB. */
+long self_pinned_kb(void);
+
+/** module_refcnt() - /sys/module/@name/refcnt, or a negative errno. */
+long module_refcnt(const char *name);
+
+/** test_env_ul() - the environment variable @name as a number, or @def. */
+unsigned long test_env_ul(const char *name, unsigned long def);
+
+/**
  * online_cpus() - the online CPUs from /sys/devices/system/cpu/online.
  * @cpus: out: their numbers, ascending.
  * @max:  room in @cpus.

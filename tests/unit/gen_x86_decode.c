@@ -58,6 +58,7 @@ struct want {
 	int seg, base, index, scale, rip_rel, has_imm, mem_read, mem_write;
 	int rep, lock;
 	int64_t disp, imm;
+	int cr;
 };
 
 /* The case being built. */
@@ -95,6 +96,7 @@ static void emit(const char *family, const char *fmt, ...)
 	       w.has_mem, w.seg, w.base, w.index, w.scale, w.rip_rel,
 	       w.has_imm, w.mem_read, w.mem_write, w.rep, w.lock);
 	printf("\t.quad %" PRId64 ", %" PRId64 "\n", w.disp, w.imm);
+	printf("\t.long %d, 0\n", w.cr);
 	ncases++;
 }
 
@@ -279,6 +281,7 @@ static void begin(int op)
 	w.base = -1;
 	w.index = -1;
 	w.scale = 1;
+	w.cr = -1;
 	pfx[0] = 0;
 	mem_text[0] = 0;
 	need_rex = 0;
@@ -615,6 +618,26 @@ static void gen_intercepts(int n)
 	}
 }
 
+/* MOV to CRn from a GPR, with ignored segment prefixes. */
+static void gen_mov_cr(int n)
+{
+	static const int crs[5] = { 0, 2, 3, 4, 8 };
+
+	while (n--) {
+		unsigned int i, np = rnd(3);
+
+		begin(X86_OP_MOV_TO_CR);
+		for (i = 0; i < np; i++)
+			pfx_add(seg_byte[rnd(6)]);
+		w.addrsize = mode == 16 ? 2 : mode / 8;
+		w.opsize = mode == 64 ? 8 : 4;
+		w.cr = crs[rnd(mode == 64 ? 5 : 4)];
+		w.reg = rnd(mode == 64 ? 16 : 8);
+		emit("mov to cr", "mov cr%d, %s", w.cr,
+		     mode == 64 ? r64[w.reg] : r32[w.reg]);
+	}
+}
+
 int main(void)
 {
 	static const int modes[3] = { 16, 32, 64 };
@@ -637,6 +660,7 @@ int main(void)
 		gen_string(200);
 		gen_moffs(100);
 		gen_intercepts(150);
+		gen_mov_cr(60);
 	}
 	printf("\t.section .gen_case,\"a\"\n\t.globl gen_cases_end\ngen_cases_end:\n");
 	printf("\t.section .note.GNU-stack,\"\",@progbits\n");

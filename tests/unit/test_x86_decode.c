@@ -24,9 +24,10 @@ struct gen_case {
 	int32_t seg, base, index, scale, rip_rel, has_imm, mem_read, mem_write;
 	int32_t rep, lock;
 	int64_t disp, imm;
+	int32_t cr, pad;
 };
 
-_Static_assert(sizeof(struct gen_case) == 104, "layout of .gen_case");
+_Static_assert(sizeof(struct gen_case) == 112, "layout of .gen_case");
 
 extern const u8 gen_insn_start[];
 extern const char gen_str_start[];
@@ -92,6 +93,7 @@ static int check_case(const struct gen_case *c)
 	FIELD(insn.rep, c->rep);
 	FIELD(insn.lock, c->lock);
 	FIELD(insn.has_imm, c->has_imm);
+	FIELD(insn.cr, c->cr);
 	if (c->has_imm)
 		FIELD(insn.imm, c->imm);
 	if (c->has_mem) {
@@ -182,6 +184,10 @@ static const struct neg negs[] = {
 	{ "LOCK on bt [rax],eax", 64, 4, { 0xf0, 0x0f, 0xa3, 0x00 }, -EOPNOTSUPP, 4 },
 	{ "LOCK on cpuid", 64, 3, { 0xf0, 0x0f, 0xa2 }, -EOPNOTSUPP, 3 },
 	{ "LOCK on movsb", 64, 2, { 0xf0, 0xa4 }, -EOPNOTSUPP, 2 },
+	{ "LOCK on mov cr4,rax", 64, 4, { 0xf0, 0x0f, 0x22, 0xe0 }, -EOPNOTSUPP, 4 },
+	{ "mov cr1 is #UD", 64, 3, { 0x0f, 0x22, 0xc8 }, -EOPNOTSUPP, 3 },
+	{ "mov cr5 is #UD", 32, 3, { 0x0f, 0x22, 0xe8 }, -EOPNOTSUPP, 3 },
+	{ "mov cr12 (REX.R cr4) is #UD", 64, 4, { 0x44, 0x0f, 0x22, 0xe0 }, -EOPNOTSUPP, 4 },
 	{ "LOCK on add [rax],eax is fine", 64, 3, { 0xf0, 0x01, 0x00 }, 0, 3 },
 	{ "register form add eax,ecx refused", 64, 2, { 0x01, 0xc8 }, -EOPNOTSUPP, 2 },
 	{ "register form mov eax,ecx refused", 32, 2, { 0x89, 0xc8 }, -EOPNOTSUPP, 2 },
@@ -240,6 +246,8 @@ static void test_details(void)
 	static const u8 spl[] = { 0x40, 0x88, 0x20 };
 	static const u8 ah[] = { 0x88, 0x20 };
 	static const u8 stos_fs[] = { 0x64, 0xf3, 0xaa };
+	static const u8 cr4_mod0[] = { 0x0f, 0x22, 0x21, 0x90 };
+	static const u8 cr4_66w[] = { 0x66, 0x49, 0x0f, 0x22, 0xe7 };
 
 	tap_is(x86_decode(rex_then_66, 4, 64, &insn), 0, "48 66 89 08 decodes");
 	tap_is(insn.opsize, 2, "a REX before 66 is ignored: 16-bit store");
@@ -288,6 +296,16 @@ static void test_details(void)
 	tap_is(x86_decode(stos_fs, 3, 32, &insn), 0, "64 F3 AA decodes");
 	tap_ok(insn.mem.seg == X86_SEG_ES && insn.rep == X86_REP_REPE,
 	       "STOS destination stays ES under an FS override");
+	tap_is(x86_decode(cr4_mod0, 4, 64, &insn), 0, "0F 22 21 (mod 00) decodes");
+	tap_ok(insn.op == X86_OP_MOV_TO_CR && insn.len == 3 && insn.cr == 4 &&
+	       insn.reg == 1 && !insn.has_mem,
+	       "MOV to CR ignores mod: register form, no SIB or displacement");
+	tap_is(x86_decode(cr4_66w, 5, 64, &insn), 0, "66 49 0F 22 E7 decodes");
+	tap_ok(insn.cr == 4 && insn.reg == 15 && insn.opsize == 8,
+	       "MOV to CR4 from r15: 66 ignored, 64-bit operand");
+	tap_is(x86_decode(cr4_66w, 5, 32, &insn), -EOPNOTSUPP,
+	       "49 is DEC outside 64-bit mode");
+	tap_ok(insn.cr == -1, "a failed decode leaves cr at -1");
 	tap_ok(!strcmp(x86_op_name(X86_OP_XSETBV), "xsetbv") &&
 	       !strcmp(x86_op_name(X86_OP_NR), "unknown") &&
 	       !strcmp(x86_op_name(1000), "unknown"), "x86_op_name");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Host tests of x86_sregs_check() in kmod/x86/x86_state.c (the file the
+ * Host tests of x86_sregs_check() and the MOV-to-CR4 rules
+ * (x86_cr4_write_check(), x86_cr4_write_flushes()) in kmod/x86/x86_state.c (the file the
  * module compiles): a table of named valid and invalid register sets, then
  * a deterministic random loop of mutated and random sets, where every set
  * the check accepts must satisfy the invariants of x86_fixtures.h, and
@@ -239,6 +240,9 @@ static void test_random_sregs(void)
 		if (ret == 0) {
 			accepted++;
 			why = sregs_broken_invariant(&s, lim);
+			if (!why && !x86_entry_state_valid(s.cr0, s.cr3, s.cr4, s.efer,
+							   s.cs.l && s.cs.db, lim))
+				why = "x86_entry_state_valid() refuses it";
 			if (why) {
 				if (broken++ < 5)
 					tap_diag("accepted state breaks \"%s\" "
@@ -258,9 +262,82 @@ static void test_random_sregs(void)
 	       "random sregs: both verdicts are well exercised");
 }
 
+/* ---- MOV to CR4 ------------------------------------------------------ */
+
+#define CR4_LONG	(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+#define EFER_LONG	(X86_EFER_LME | X86_EFER_LMA)
+
+static void cr4_case(const char *name, u64 cr4, u64 old, u64 efer, u64 cr3, int expect)
+{
+	int ret = x86_cr4_write_check(cr4, old, efer, cr3, &lim_typical);
+
+	tap_ok(ret == expect, "mov cr4 %s: %s (got %d)", name,
+	       expect ? "#GP" : "loaded", ret);
+}
+
+static void test_cr4_write(void)
+{
+	const int gp = -EINVAL;
+
+	cr4_case("long mode sets PGE", CR4_LONG | X86_CR4_PGE, CR4_LONG, EFER_LONG, 0x1000, 0);
+	cr4_case("long mode clears PAE", X86_CR4_OSFXSR, CR4_LONG, EFER_LONG, 0x1000, gp);
+	cr4_case("LME before paging, PAE cleared (axvcpu's rule)", 0, X86_CR4_PAE,
+		 X86_EFER_LME, 0, gp);
+	cr4_case("LME before paging, PAE kept", X86_CR4_PAE | X86_CR4_PGE, X86_CR4_PAE,
+		 X86_EFER_LME, 0, 0);
+	cr4_case("legacy mode clears PAE", 0, X86_CR4_PAE, 0, 0, 0);
+	cr4_case("long mode toggles LA57", CR4_LONG | X86_CR4_LA57, CR4_LONG, EFER_LONG, 0, gp);
+	cr4_case("legacy mode sets LA57", X86_CR4_LA57, 0, 0, 0, 0);
+	cr4_case("PCIDE outside long mode", X86_CR4_PAE | X86_CR4_PCIDE, X86_CR4_PAE,
+		 X86_EFER_LME, 0, gp);
+	cr4_case("PCIDE set with CR3[11:0] != 0", CR4_LONG | X86_CR4_PCIDE, CR4_LONG,
+		 EFER_LONG, 0x1001, gp);
+	cr4_case("PCIDE set with CR3[11:0] = 0", CR4_LONG | X86_CR4_PCIDE, CR4_LONG,
+		 EFER_LONG, 0x1000, 0);
+	cr4_case("PCIDE kept with a PCID in CR3", CR4_LONG | X86_CR4_PCIDE | X86_CR4_PGE,
+		 CR4_LONG | X86_CR4_PCIDE, EFER_LONG, 0x1005, 0);
+	cr4_case("VMXE (bit 13) is reserved", CR4_LONG | (1ULL << 13), CR4_LONG,
+		 EFER_LONG, 0, gp);
+	cr4_case("bit 63 is reserved", X86_CR4_PAE | (1ULL << 63), X86_CR4_PAE, 0, 0, gp);
+
+	/* The entry check: what guest MOVs may leave that VMRUN refuses. */
+	tap_ok(x86_entry_state_valid(X86_CR0_PE | X86_CR0_PG, 0x1000, CR4_LONG,
+				     EFER_LONG | X86_EFER_SVME, false, &lim_typical),
+	       "entry: long mode with SVME");
+	tap_ok(!x86_entry_state_valid(X86_CR0_PE | X86_CR0_PG | X86_CR0_NW, 0x1000, CR4_LONG,
+				      EFER_LONG, false, &lim_typical),
+	       "entry: CR0.NW without CD refused");
+	tap_ok(!x86_entry_state_valid(X86_CR0_PE | X86_CR0_PG | (1ULL << 32), 0x1000, CR4_LONG,
+				      EFER_LONG, false, &lim_typical),
+	       "entry: CR0[32] refused");
+	tap_ok(!x86_entry_state_valid(X86_CR0_PE | X86_CR0_PG, 0x1000 | (1ULL << 62), CR4_LONG,
+				      EFER_LONG, false, &lim_typical),
+	       "entry: CR3 beyond the width in long mode refused");
+	tap_ok(x86_entry_state_valid(X86_CR0_PE, 0, 0, 0, true, &lim_typical),
+	       "entry: CS.L with D outside long mode is not looked at");
+	tap_ok(!x86_entry_state_valid(X86_CR0_PE | X86_CR0_PG, 0x1000, CR4_LONG,
+				      EFER_LONG, true, &lim_typical),
+	       "entry: CS.L with D in long mode refused");
+	tap_ok(!x86_entry_state_valid(X86_CR0_PE, 0, 1ULL << 13, 0, false, &lim_typical),
+	       "entry: CR4.VMXE refused");
+	tap_ok(!x86_entry_state_valid(X86_CR0_PE, 0, 0, 1ULL << 2, false, &lim_typical),
+	       "entry: EFER reserved bit refused");
+
+	tap_ok(x86_cr4_write_flushes(CR4_LONG, CR4_LONG | X86_CR4_PGE),
+	       "mov cr4: clearing PGE flushes");
+	tap_ok(x86_cr4_write_flushes(X86_CR4_PSE, 0), "mov cr4: setting PSE flushes");
+	tap_ok(x86_cr4_write_flushes(CR4_LONG, CR4_LONG | X86_CR4_PCIDE),
+	       "mov cr4: clearing PCIDE flushes");
+	tap_ok(!x86_cr4_write_flushes(CR4_LONG | X86_CR4_PCIDE, CR4_LONG),
+	       "mov cr4: setting PCIDE does not flush");
+	tap_ok(!x86_cr4_write_flushes(CR4_LONG, CR4_LONG | X86_CR4_OSXSAVE),
+	       "mov cr4: OSXSAVE does not flush");
+}
+
 int main(void)
 {
 	test_sregs_table();
+	test_cr4_write();
 	test_random_sregs();
 	return tap_done();
 }

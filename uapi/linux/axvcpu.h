@@ -255,6 +255,18 @@ struct axvcpu_create_vcpu {
 #define AXVCPU_MMIO_REG_BH	19
 #define AXVCPU_MMIO_REG_NONE	255
 
+/*
+ * &struct axvcpu_run.fail_entry.details[1] on x86: what became of the
+ * VCPU's state. The kernel refuses to enter a state VMRUN would refuse
+ * (one a guest instruction loaded without the fault the architecture
+ * prescribes): the state is kept, for GET_SREGS to show and SET_SREGS to
+ * mend. After a VMRUN that failed anyway the save area may hold the
+ * host's values (QEMU's does): the VCPU is reset to its power-on state
+ * instead, as after a triple fault.
+ */
+#define AXVCPU_FAIL_ENTRY_STATE_KEPT	1
+#define AXVCPU_FAIL_ENTRY_STATE_RESET	2
+
 /* Values of &struct axvcpu_run.system_down.type. */
 #define AXVCPU_SYSTEM_DOWN_SHUTDOWN	1  /* orderly power-off request */
 #define AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT	2
@@ -307,7 +319,8 @@ struct axvcpu_create_vcpu {
  *                    AXVCPU_HYPERCALL_CPU_DOWN hypercall).
  * @system_down:      SYSTEM_DOWN: @type (AXVCPU_SYSTEM_DOWN_*).
  * @fail_entry:       FAIL_ENTRY: @hardware_reason (e.g. SVM's
- *                    VMEXIT_INVALID as a 64-bit value) and @details.
+ *                    VMEXIT_INVALID as a 64-bit value) and @details: on
+ *                    x86 EXITINFO1, then AXVCPU_FAIL_ENTRY_STATE_*.
  * @send_ipi:         SEND_IPI: @target_cpu, @target_aux, @to_all,
  *                    @to_self, @vector. On x86 @target_cpu is the ICR's
  *                    destination (x2APIC id), @target_aux the ICR's low
