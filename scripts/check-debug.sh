@@ -32,5 +32,5 @@ fi
 # Everything runs three to five times slower there.
 export KERNEL_ENV=$TOP/build/debug-kernel/env.sh AXVCPU_KO=$MOD/axvcpu.ko
 export BOOT_TIMEOUT=${BOOT_TIMEOUT:-3000} TEST_TIMEOUT=${TEST_TIMEOUT:-1500}
-export APPEND="${APPEND:-} axvcpu.env=AXVCPU_FUZZ_CALLS=${AXVCPU_FUZZ_CALLS:-1000000}"
+export APPEND="${APPEND:-} axvcpu.env=AXVCPU_FUZZ_CALLS=${AXVCPU_FUZZ_CALLS:-1000000} axvcpu.env=AXVCPU_RACE_ROUNDS=${AXVCPU_RACE_ROUNDS:-60}"
 exec "$TOP/scripts/check.sh" epyc max
