@@ -225,8 +225,8 @@ static u64 svm_guest_cr4_mask(void)
 		mask |= BIT_ULL(21);		/* SMAP */
 	/*
 	 * PKE only where the host has enabled it and PKRU is XSAVE-managed:
-	 * then the guest's PKRU (&svm_vcpu.pkru) is loaded around VMRUN and
-	 * RDPKRU reads it back for emulation after an exit.
+	 * then the guest's PKRU (&svm_vcpu.pkru) is loaded while the VCPU is
+	 * held and RDPKRU reads it back for emulation after each exit.
 	 */
 	if ((ecx7 & BIT(3)) && cpu_feature_enabled(X86_FEATURE_OSPKE) &&
 	    (svm_host.host_xcr0 & XFEATURE_MASK_PKRU))
@@ -825,7 +825,6 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	struct svm_vm *sv = v->svm_vm;
 	struct svm_cpu *sd;
 	bool host_bp, guest_dr, want_window;
-	u32 host_pkru = 0;
 	int cpu;
 
 	/* The write half of an emulated MMIO instruction: no guest entry. */
@@ -882,11 +881,17 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	smp_mb__after_atomic();
 	svm_pick_asid(v, sd, cpu);
 
-	/* PKRU guards the kernel's user accesses: the guest's only around VMRUN. */
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		host_pkru = rdpkru();
-		if (v->pkru != host_pkru)
+	/*
+	 * PKRU guards the kernel's user accesses: the guest's stays in the
+	 * register while the VCPU is held, when nothing touches user memory
+	 * (the exits that may are handled after svm_vcpu_put(), which puts
+	 * the thread's back). Under QEMU's TCG each WRPKRU flushes the whole
+	 * TLB: two per exit cost about 4 us of a 30 us CPUID exit on max.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && !v->pkru_loaded) {
+		if (v->pkru != v->host_pkru)
 			wrpkru(v->pkru);
+		v->pkru_loaded = true;
 	}
 
 	/*
@@ -924,12 +929,9 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	else if (v->vmcb->save.dr6 != DR6_RESERVED)
 		set_debugreg(DR6_RESERVED, 6);
 
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		/* #VMEXIT leaves PKRU alone: this is the guest's, for emulation. */
+	/* #VMEXIT leaves PKRU alone: this is the guest's, for emulation. */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
 		v->pkru = rdpkru();
-		if (v->pkru != host_pkru)
-			wrpkru(host_pkru);
-	}
 
 	if (unlikely(v->vmcb->control.exit_code == VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC))
 		svm_machine_check();

@@ -256,8 +256,11 @@ struct svm_events {
  * @spec_ctrl:  guest SPEC_CTRL, in force while the guest runs.
  * @ibpb_pending: the guest wrote PRED_CMD.IBPB; issued before its next VMRUN.
  * @host_vector: the host interrupt of the last INTR exit (EXTERNAL_INTERRUPT).
- * @pkru:       guest PKRU: loaded around each VMRUN, read back at each exit
+ * @pkru:       guest PKRU: in the register from the first entry of a hold
+ *              to svm_vcpu_put() (@pkru_loaded), read back at each exit
  *              (emulated accesses check protection keys with it).
+ * @host_pkru:  the thread's PKRU, taken at svm_vcpu_hold(), back at put.
+ * @pkru_loaded: @pkru is in the register instead of @host_pkru.
  * @ev:         interrupt, NMI and exception delivery state.
  */
 struct svm_vcpu {
@@ -294,6 +297,8 @@ struct svm_vcpu {
 	bool ibpb_pending;
 	u8 host_vector;
 	u32 pkru;
+	u32 host_pkru;
+	bool pkru_loaded;
 	struct svm_events ev;
 };
 

@@ -127,7 +127,8 @@ static void svm_fpu_init(struct svm_vcpu *v)
  * guest's XCR0 (components the guest has not enabled keep their init or
  * old guest values, so no host value is ever visible to the guest), but
  * PKRU. PKRU is live kernel state (it guards the kernel's user accesses):
- * svm_run() loads the guest's, &svm_vcpu.pkru, only around VMRUN.
+ * svm_run() loads the guest's, &svm_vcpu.pkru, only while the VCPU is
+ * held, when no user memory is touched.
  */
 static u64 svm_fpu_mask(void)
 {
@@ -188,6 +189,8 @@ void svm_vcpu_hold(struct svm_vcpu *v)
 {
 	kernel_fpu_begin();
 	svm_fpu_load(v);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
+		v->host_pkru = rdpkru();
 	v->host_saved = false;
 	v->held = true;
 }
@@ -197,8 +200,9 @@ void svm_vcpu_hold(struct svm_vcpu *v)
  * if it did.
  * @arch_vcpu: the VCPU.
  *
- * The guest's registers go back into its area; preemption is enabled
- * again, and the host's VMSAVE state is saved anew at the next entry.
+ * The guest's registers go back into its area, the thread's PKRU into
+ * its register; preemption is enabled again, and the host's VMSAVE state
+ * is saved anew at the next entry.
  */
 void svm_vcpu_put(void *arch_vcpu)
 {
@@ -206,6 +210,12 @@ void svm_vcpu_put(void *arch_vcpu)
 
 	if (!v->held)
 		return;
+	if (v->pkru_loaded) {
+		v->pkru = rdpkru();
+		if (v->pkru != v->host_pkru)
+			wrpkru(v->host_pkru);
+		v->pkru_loaded = false;
+	}
 	svm_fpu_save(v);
 	v->held = false;
 	kernel_fpu_end();
