@@ -819,6 +819,22 @@ static bool svm_entry_state_valid(struct svm_vcpu *v)
 				     (save->cs.attrib & ld) == ld, &svm_host.limits);
 }
 
+/* Exits usually handled in the kernel, the VCPU held: PKRU stays the guest's. */
+static bool svm_exit_keeps_pkru(u64 code)
+{
+	switch (code) {
+	case VMCB_EXIT_INTR:
+	case VMCB_EXIT_NMI:
+	case VMCB_EXIT_SMI:
+	case VMCB_EXIT_VINTR:
+	case VMCB_EXIT_CPUID:
+	case VMCB_EXIT_MSR:
+	case VMCB_EXIT_XSETBV:
+		return true;
+	}
+	return false;
+}
+
 static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 {
 	struct svm_vcpu *v = arch_vcpu;
@@ -929,9 +945,20 @@ static int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	else if (v->vmcb->save.dr6 != DR6_RESERVED)
 		set_debugreg(DR6_RESERVED, 6);
 
-	/* #VMEXIT leaves PKRU alone: this is the guest's, for emulation. */
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
+	/*
+	 * #VMEXIT leaves PKRU alone: this is the guest's, for emulation. An
+	 * exit that is likely to reach user space gives the thread's back
+	 * now, while the #VMEXIT has left the TLB cold anyway, rather than
+	 * in svm_vcpu_put() after the exit's handling refilled it.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
 		v->pkru = rdpkru();
+		if (!svm_exit_keeps_pkru(v->vmcb->control.exit_code)) {
+			if (v->pkru != v->host_pkru)
+				wrpkru(v->host_pkru);
+			v->pkru_loaded = false;
+		}
+	}
 
 	if (unlikely(v->vmcb->control.exit_code == VMCB_EXIT_EXCP_BASE + VMCB_VEC_MC))
 		svm_machine_check();
