@@ -7,6 +7,7 @@
  * host checks every exit's fields against what the guest code did.
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "guest.h"
 #include "mmio_echo.h"
@@ -641,8 +642,171 @@ static void event_delivery_is_not_emulated(void)
 	vm_free(vm);
 }
 
+/* ---- every prefix combination on one MMIO load ----------------------- */
+
+/*
+ * MOV r32, [rBX] (8B 03) from MMIO under every combination of the legacy
+ * prefix groups (LOCK; REPNE/REP; operand size; address size; each
+ * segment override or none) and each REX byte or none, with the legacy
+ * prefixes in two orders. The guest writes each form into a buffer and
+ * calls it; the host checks the exit of every one. LOCK makes each form
+ * #UD, which the guest counts instead: the CPU raises it, or, where the
+ * CPU loads anyway (QEMU 7.2's TCG), the kernel does at the nested page
+ * fault (before, that was an INTERNAL_ERROR).
+ */
+#define PFX_SEGS	7	/* none, ES CS SS DS FS GS */
+#define PFX_REPS	3	/* none, F2, F3 */
+#define PFX_REXES	17	/* none, 40..4F */
+#define PFX_FORMS	(2 * PFX_REPS * 2 * 2 * PFX_SEGS * PFX_REXES)
+#define PFX_DATA	0x8877665544332211ULL
+#define PFX_SENTINEL	0x1111111111111111ULL
+
+static const uint8_t pfx_seg_byte[PFX_SEGS] = { 0, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+static uint8_t pfx_code[32] __attribute__((aligned(16)));
+static volatile uint64_t pfx_ud;
+
+struct pfx_form {
+	bool lock, opsz, adsz;
+	uint8_t rep, seg, rex;
+};
+
+static struct pfx_form pfx_form(unsigned int i)
+{
+	struct pfx_form f;
+
+	f.rex = i % PFX_REXES ? 0x40 + i % PFX_REXES - 1 : 0;
+	i /= PFX_REXES;
+	f.seg = pfx_seg_byte[i % PFX_SEGS];
+	i /= PFX_SEGS;
+	f.adsz = i & 1;
+	f.opsz = (i >> 1) & 1;
+	i >>= 2;
+	f.rep = (uint8_t[]){ 0, 0xf2, 0xf3 }[i % PFX_REPS];
+	f.lock = (i / PFX_REPS) & 1;
+	return f;
+}
+
+/* The bytes of form @f, legacy prefixes in one order or the reverse. */
+static unsigned int pfx_encode(const struct pfx_form *f, bool reverse, uint8_t *out)
+{
+	uint8_t legacy[5];
+	unsigned int n = 0, len = 0, k;
+
+	if (f->lock)
+		legacy[n++] = 0xf0;
+	if (f->rep)
+		legacy[n++] = f->rep;
+	if (f->opsz)
+		legacy[n++] = 0x66;
+	if (f->adsz)
+		legacy[n++] = 0x67;
+	if (f->seg)
+		legacy[n++] = f->seg;
+	for (k = 0; k < n; k++)
+		out[len++] = legacy[reverse ? n - 1 - k : k];
+	if (f->rex)
+		out[len++] = f->rex;
+	out[len++] = 0x8b;
+	out[len++] = 0x03;
+	out[len++] = 0xc3;	/* ret */
+	return len;
+}
+
+/* #UD (LOCK on a load): resume at the RET after the 8B 03. */
+static void pfx_skip_ud(struct guest_exc_frame *frame)
+{
+	pfx_ud++;
+	/* No prefix, REX or 8B 03 byte is C3. */
+	while (*(uint8_t *)(uintptr_t)frame->rip != 0xc3)
+		frame->rip++;
+}
+
+static void guest_every_prefix(void)
+{
+	unsigned int i, order, expect_ud = 0;
+
+	guest_wrmsr(0xc0000100, 0);	/* FS and GS bases 0: every override */
+	guest_wrmsr(0xc0000101, 0);	/* names the same address */
+	for (order = 0; order < 2; order++) {
+		for (i = 0; i < PFX_FORMS; i++) {
+			struct pfx_form f = pfx_form(i);
+			register uint64_t r8 asm("r8") = PFX_SENTINEL;
+			register uint64_t r11 asm("r11") = MMIO_GPA;
+			uint64_t rax = PFX_SENTINEL, want, got;
+			unsigned int width = (f.rex & 8) ? 8 : f.opsz ? 2 : 4;
+
+			pfx_encode(&f, order, pfx_code);
+			asm volatile("call *%[fn]"
+				     : "+a"(rax), "+r"(r8)
+				     : [fn] "r"(pfx_code), "b"(MMIO_GPA), "r"(r11)
+				     : "memory", "cc", "rcx", "rdx", "rsi", "rdi",
+				       "r9", "r10");
+			got = (f.rex & 4) ? r8 : rax;
+			GUEST_ASSERT_EQ((f.rex & 4) ? rax : r8, PFX_SENTINEL);
+			if (f.lock) {
+				expect_ud++;
+				GUEST_ASSERT_EQ(pfx_ud, expect_ud);
+				GUEST_ASSERT_EQ(got, PFX_SENTINEL);
+				continue;
+			}
+			if (width == 2)
+				want = (PFX_SENTINEL & ~0xffffULL) | (PFX_DATA & 0xffff);
+			else if (width == 4)
+				want = PFX_DATA & 0xffffffffULL;
+			else
+				want = PFX_DATA;
+			GUEST_ASSERT_EQ(got, want);
+		}
+	}
+	GUEST_SYNC(pfx_ud);
+}
+
+static void every_prefix_combination(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_every_prefix);
+	struct axvcpu_run *run = vcpu->run;
+	unsigned int i, order, exits = 0;
+
+	vm_install_exception_handler(vm, 6, pfx_skip_ud);
+	for (order = 0; order < 2; order++) {
+		for (i = 0; i < PFX_FORMS; i++) {
+			struct pfx_form f = pfx_form(i);
+			unsigned int width = (f.rex & 8) ? 8 : f.opsz ? 2 : 4;
+
+			if (f.lock)
+				continue;
+			TEST_ASSERT_OK(vcpu_run(vcpu));
+			if (run->exit_reason == AXVCPU_EXIT_INTERNAL_ERROR) {
+				char hex[64] = "";
+				unsigned int k;
+
+				for (k = 0; k < run->internal.insn_len && k < 15; k++)
+					sprintf(hex + 3 * k, "%02x ", run->internal.insn[k]);
+				TEST_ASSERT(0, "form %u order %u: INTERNAL_ERROR on %s", i,
+					    order, hex);
+			}
+			vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
+			TEST_ASSERT(run->mmio.gpa == MMIO_GPA && run->mmio.width == width &&
+				    run->mmio.reg == ((f.rex & 4) ? 8 : 0),
+				    "form %u (order %u: lock %d rep %#x 66 %d 67 %d seg %#x "
+				    "rex %#x): gpa %#llx width %u reg %u", i, order, f.lock,
+				    f.rep, f.opsz, f.adsz, f.seg, f.rex,
+				    (unsigned long long)run->mmio.gpa, run->mmio.width,
+				    run->mmio.reg);
+			run->mmio.data = PFX_DATA;
+			exits++;
+		}
+	}
+	vcpu_expect_sync(vcpu, PFX_FORMS);	/* half of them locked, twice */
+	test_note("%u forms, %u MMIO exits, %u #UD", 2 * PFX_FORMS, exits, PFX_FORMS);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(mov_every_width),
+	{ .name = "every_prefix_combination", .fn = every_prefix_combination, .timeout = 300 },
 	TEST_CASE(sign_and_zero_extension),
 	TEST_CASE(alu_flags_and_rmw),
 	TEST_CASE(rep_string_forms),

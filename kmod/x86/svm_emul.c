@@ -295,6 +295,15 @@ checked:
 	ret = x86_decode(buf, n, ctx->code_bits, insn);
 	if (!ret)
 		return 0;
+	/*
+	 * LOCK where it may not be: #UD. A CPU raises it before any access;
+	 * QEMU 7.2's TCG performs a locked load from MMIO instead, and the
+	 * nested page fault brings it here.
+	 */
+	if (ret == -EILSEQ) {
+		svm_inject_exception(ctx->v, VMCB_VEC_UD, false, 0);
+		return SVM_EMUL_FAULT;
+	}
 	if (ret == -EAGAIN && faulted) {
 		svm_emul_inject(ctx, &first_fault);
 		return SVM_EMUL_FAULT;

@@ -532,7 +532,7 @@ opcode:
 	if (ret)
 		goto fail;
 	if (insn->lock && !dec_lockable(insn)) {
-		ret = -EOPNOTSUPP;	/* #UD */
+		ret = -EILSEQ;		/* #UD */
 		goto fail;
 	}
 	return 0;

@@ -182,9 +182,10 @@ struct x86_insn {
  * @insn:      out: the instruction; on error only @len (bytes looked at)
  *             and @bytes are meaningful.
  *
- * Return: 0; -EOPNOTSUPP for an encoding this decoder does not know or
- * one the CPU would refuse (#UD, such as LOCK on a non-lockable form or a
- * register form where only memory is valid); -EAGAIN when @avail ended
+ * Return: 0; -EILSEQ for a form this decoder knows with a LOCK prefix it
+ * may not take (the CPU raises #UD); -EOPNOTSUPP for an encoding this
+ * decoder does not know or another one the CPU would refuse (#UD, such as
+ * a register form where only memory is valid); -EAGAIN when @avail ended
  * before the instruction did (the caller fetches more, or gives up);
  * -EINVAL for a @code_bits other than 16, 32 or 64, or an instruction
  * longer than X86_INSN_MAX_LEN (#GP on hardware).

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(insn.len <= X86_INSN_MAX_LEN && insn.len <= avail);
 	CHECK(!memcmp(insn.bytes, buf, insn.len));
 	if (ret) {
-		CHECK(ret == -EOPNOTSUPP || ret == -EAGAIN || ret == -EINVAL);
+		CHECK(ret == -EOPNOTSUPP || ret == -EILSEQ || ret == -EAGAIN || ret == -EINVAL);
 		CHECK(ret != -EAGAIN || insn.len == avail);
 		CHECK(ret != -EINVAL || insn.len == X86_INSN_MAX_LEN);
 		goto out;
