@@ -466,10 +466,13 @@ static void *unloader_fn(void *arg)
 	struct unloader *u = arg;
 
 	while (!u->quit) {
-		int open = u->fds_open;
-
 		if (delete_module_nonblock(AXVCPU_MODULE_NAME) == 0) {
-			u->unloaded_while_open = open;
+			/*
+			 * Looked at after the unload: the flag is cleared
+			 * before the first fd goes, so set now means every fd
+			 * was still open when the module went.
+			 */
+			u->unloaded_while_open = u->fds_open;
 			u->done = 1;
 			return NULL;
 		}
