@@ -9,7 +9,7 @@
 
 #define SEL_CODE64		0x18	/* boot.S */
 #define GATE_INTERRUPT		0x8e	/* present, DPL 0, 64-bit interrupt gate */
-#define ISR_STUB_SIZE		16
+#define ISR_ENTRY_SIZE		16
 
 struct idt_gate {
 	uint16_t offset0;
@@ -21,7 +21,7 @@ struct idt_gate {
 	uint32_t reserved;
 } __attribute__((packed));
 
-extern char isr_stubs[];
+extern char isr_entries[];
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static rt_handler_t handlers[256];
@@ -48,7 +48,7 @@ void idt_init(void)
 	unsigned int v;
 
 	for (v = 0; v < 256; v++) {
-		uint64_t addr = (uint64_t)isr_stubs + v * ISR_STUB_SIZE;
+		uint64_t addr = (uint64_t)isr_entries + v * ISR_ENTRY_SIZE;
 
 		idt[v] = (struct idt_gate){
 			.offset0 = (uint16_t)addr,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The 256 interrupt entry points, 16 bytes apart from isr_stubs so that
+ * The 256 interrupt entry points, 16 bytes apart from isr_entries so that
  * idt.c can compute them. Each makes the stack look the same, an error
  * code (a zero where the CPU pushes none) under the vector, then
  * isr_common saves the registers as struct rt_frame and calls
@@ -10,8 +10,8 @@
 	.text
 	.code64
 	.balign	16
-	.globl	isr_stubs
-isr_stubs:
+	.globl	isr_entries
+isr_entries:
 	vector = 0
 	.rept	256
 	.balign	16
