@@ -31,14 +31,6 @@ static volatile uint64_t taken[NR_VCPUS][IRQ_VECTORS];
 static volatile uint64_t expected[NR_VCPUS];
 static volatile uint64_t host_done;
 
-static uint64_t guest_vcpu_id(void)
-{
-	uint16_t tr;
-
-	asm volatile("str %0" : "=r"(tr));
-	return (tr - GUEST_SEL_TSS(0)) / 16;
-}
-
 static void guest_irq_handler(struct guest_exc_frame *frame)
 {
 	taken[guest_vcpu_id()][frame->vector - IRQ_BASE]++;

@@ -53,6 +53,28 @@ static void raw_vm_create(struct raw_vm *r, const void *code, size_t len, uint32
 	TEST_ASSERT_OK(axvcpu_vcpu_bind(&r->vcpu));
 }
 
+/* raw_vm_create() in protected mode, then @cr4 and @efer bits added. */
+static void raw_vm_create_pm(struct raw_vm *r, const void *code, size_t len, uint64_t cr4,
+			     uint64_t efer)
+{
+	struct axvcpu_sregs sr;
+
+	raw_vm_create(r, code, len, AXVCPU_MODE_PROTECTED);
+	TEST_ASSERT_OK(axvcpu_vcpu_get_sregs(&r->vcpu, &sr));
+	sr.cr4 |= cr4;
+	sr.efer |= efer;
+	TEST_ASSERT_OK(axvcpu_vcpu_set_sregs(&r->vcpu, &sr));
+}
+
+/* RUN once; the exit must be @reason (SYSTEM_DOWN: a triple fault). */
+static void raw_vm_run_expect(struct raw_vm *r, uint32_t reason)
+{
+	TEST_ASSERT_OK(axvcpu_vcpu_run(&r->vcpu));
+	TEST_ASSERT_EQ(r->vcpu.run->exit_reason, reason);
+	if (reason == AXVCPU_EXIT_SYSTEM_DOWN)
+		TEST_ASSERT_EQ(r->vcpu.run->system_down.type, AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT);
+}
+
 static void raw_vm_free(struct raw_vm *r)
 {
 	axvcpu_vcpu_close(&r->vcpu);
@@ -76,19 +98,13 @@ static void guest_lme_before_pae_faults(void)
 	struct raw_vm r;
 
 	/* No IDT: the #GP of the WRMSR becomes a triple fault. */
-	raw_vm_create(&r, set_lme, sizeof(set_lme), AXVCPU_MODE_PROTECTED);
-	TEST_ASSERT_OK(axvcpu_vcpu_run(&r.vcpu));
-	TEST_ASSERT_EQ(r.vcpu.run->exit_reason, AXVCPU_EXIT_SYSTEM_DOWN);
-	TEST_ASSERT_EQ(r.vcpu.run->system_down.type, AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT);
+	raw_vm_create_pm(&r, set_lme, sizeof(set_lme), 0, 0);
+	raw_vm_run_expect(&r, AXVCPU_EXIT_SYSTEM_DOWN);
 	raw_vm_free(&r);
 
 	/* With PAE first, as both vendors prescribe, the same code works. */
-	raw_vm_create(&r, set_lme, sizeof(set_lme), AXVCPU_MODE_PROTECTED);
-	TEST_ASSERT_OK(axvcpu_vcpu_get_sregs(&r.vcpu, &sr));
-	sr.cr4 |= CR4_PAE;
-	TEST_ASSERT_OK(axvcpu_vcpu_set_sregs(&r.vcpu, &sr));
-	TEST_ASSERT_OK(axvcpu_vcpu_run(&r.vcpu));
-	TEST_ASSERT_EQ(r.vcpu.run->exit_reason, AXVCPU_EXIT_HALT);
+	raw_vm_create_pm(&r, set_lme, sizeof(set_lme), CR4_PAE, 0);
+	raw_vm_run_expect(&r, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_OK(axvcpu_vcpu_get_sregs(&r.vcpu, &sr));
 	TEST_ASSERT(sr.efer & EFER_LME, "EFER 0x%llx: LME was not set",
 		    (unsigned long long)sr.efer);
@@ -110,8 +126,7 @@ static void sregs_refuse_lme_without_pae(void)
 	TEST_ASSERT_EQ(now.efer & EFER_LME, 0);
 	sr.cr4 |= CR4_PAE;
 	TEST_ASSERT_OK(axvcpu_vcpu_set_sregs(&r.vcpu, &sr));
-	TEST_ASSERT_OK(axvcpu_vcpu_run(&r.vcpu));
-	TEST_ASSERT_EQ(r.vcpu.run->exit_reason, AXVCPU_EXIT_HALT);
+	raw_vm_run_expect(&r, AXVCPU_EXIT_HALT);
 	raw_vm_free(&r);
 }
 
@@ -137,22 +152,12 @@ static void guest_clears_pae_under_lme(void)
 	struct axvcpu_sregs sr;
 	struct raw_vm r;
 
-	raw_vm_create(&r, clear_pae, sizeof(clear_pae), AXVCPU_MODE_PROTECTED);
-	TEST_ASSERT_OK(axvcpu_vcpu_get_sregs(&r.vcpu, &sr));
-	sr.cr4 |= CR4_PAE;
-	sr.efer |= EFER_LME;
-	TEST_ASSERT_OK(axvcpu_vcpu_set_sregs(&r.vcpu, &sr));
-	TEST_ASSERT_OK(axvcpu_vcpu_run(&r.vcpu));
-	TEST_ASSERT_EQ(r.vcpu.run->exit_reason, AXVCPU_EXIT_SYSTEM_DOWN);
-	TEST_ASSERT_EQ(r.vcpu.run->system_down.type, AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT);
+	raw_vm_create_pm(&r, clear_pae, sizeof(clear_pae), CR4_PAE, EFER_LME);
+	raw_vm_run_expect(&r, AXVCPU_EXIT_SYSTEM_DOWN);
 	raw_vm_free(&r);
 
-	raw_vm_create(&r, clear_pae, sizeof(clear_pae), AXVCPU_MODE_PROTECTED);
-	TEST_ASSERT_OK(axvcpu_vcpu_get_sregs(&r.vcpu, &sr));
-	sr.cr4 |= CR4_PAE;
-	TEST_ASSERT_OK(axvcpu_vcpu_set_sregs(&r.vcpu, &sr));
-	TEST_ASSERT_OK(axvcpu_vcpu_run(&r.vcpu));
-	TEST_ASSERT_EQ(r.vcpu.run->exit_reason, AXVCPU_EXIT_HALT);
+	raw_vm_create_pm(&r, clear_pae, sizeof(clear_pae), CR4_PAE, 0);
+	raw_vm_run_expect(&r, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_OK(axvcpu_vcpu_get_sregs(&r.vcpu, &sr));
 	TEST_ASSERT_EQ(sr.cr4 & CR4_PAE, 0);
 	raw_vm_free(&r);
@@ -555,13 +560,10 @@ static void invalid_opcode_without_idt(void)
 	struct raw_vm r;
 
 	raw_vm_create(&r, ud2, sizeof(ud2), AXVCPU_MODE_PROTECTED);
-	TEST_ASSERT_OK(axvcpu_vcpu_run(&r.vcpu));
-	TEST_ASSERT_EQ(r.vcpu.run->exit_reason, AXVCPU_EXIT_SYSTEM_DOWN);
-	TEST_ASSERT_EQ(r.vcpu.run->system_down.type, AXVCPU_SYSTEM_DOWN_TRIPLE_FAULT);
+	raw_vm_run_expect(&r, AXVCPU_EXIT_SYSTEM_DOWN);
 	TEST_ASSERT_OK(axvcpu_vcpu_get_regs(&r.vcpu, &regs));
 	TEST_ASSERT_EQ(regs.rip, 0xfff0);
-	TEST_ASSERT_OK(axvcpu_vcpu_run(&r.vcpu));
-	TEST_ASSERT_EQ(r.vcpu.run->exit_reason, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	raw_vm_run_expect(&r, AXVCPU_EXIT_NESTED_PAGE_FAULT);
 	TEST_ASSERT_EQ(r.vcpu.run->npf.gpa, 0xfffffff0ULL);
 	TEST_ASSERT(r.vcpu.run->npf.access & AXVCPU_ACCESS_EXEC, "access 0x%x",
 		    r.vcpu.run->npf.access);

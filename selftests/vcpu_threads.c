@@ -33,15 +33,6 @@
 /* Per VM (each guest has its own copy): iterations done, per VCPU. */
 static volatile uint64_t done_per_vcpu[NR_VCPUS];
 
-/* The framework gives VCPU id N the TSS selector GUEST_SEL_TSS(N). */
-static uint64_t guest_vcpu_id(void)
-{
-	uint16_t tr;
-
-	asm volatile("str %0" : "=r"(tr));
-	return (tr - GUEST_SEL_TSS(0)) / 16;
-}
-
 static void guest_worker(void)
 {
 	uint64_t id = guest_vcpu_id(), i, ret;

@@ -14,7 +14,6 @@
 #include "guest.h"
 
 #define DEFAULT_KO	"/axvcpu.ko"
-#define MAX_CPUS	64
 
 static void guest_sync_three(void)
 {
@@ -46,19 +45,8 @@ static void vm_fd_closed_first(void)
 /* EFER.SVME on every online CPU: set while any VM exists. */
 static void expect_svme(bool set)
 {
-	int cpus[MAX_CPUS], n, i;
-
-	n = online_cpus(cpus, MAX_CPUS);
-	TEST_ASSERT(n > 0 && n <= MAX_CPUS, "online CPUs: %d", n);
-	for (i = 0; i < n; i++) {
-		uint64_t efer;
-		int ret = read_msr(cpus[i], MSR_EFER, &efer);
-
-		if (ret)
-			test_skip("cannot read EFER of CPU %d: %s", cpus[i], strerror(-ret));
-		TEST_ASSERT(!!(efer & EFER_SVME) == set, "CPU %d: EFER 0x%llx, SVME expected %s",
-			    cpus[i], (unsigned long long)efer, set ? "set" : "clear");
-	}
+	if (!check_svme_everywhere(set))
+		test_skip("cannot read EFER through the msr driver");
 }
 
 static void guest_touch_and_spin(void)

@@ -546,6 +546,18 @@ static inline void guest_wrmsr(uint32_t msr, uint64_t v)
 		     : "memory");
 }
 
+/**
+ * guest_vcpu_id() - the id of the VCPU running this guest code: the
+ * framework gives VCPU id N the TSS selector GUEST_SEL_TSS(N).
+ */
+static inline uint64_t guest_vcpu_id(void)
+{
+	uint16_t tr;
+
+	asm volatile("str %0" : "=r"(tr));
+	return (tr - GUEST_SEL_TSS(0)) / 16;
+}
+
 /** guest_halt() - HLT once. */
 static inline void guest_halt(void)
 {

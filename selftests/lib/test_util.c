@@ -401,6 +401,25 @@ int read_text_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+bool check_svme_everywhere(bool set)
+{
+	int cpus[64], n, i;
+
+	n = online_cpus(cpus, 64);
+	TEST_ASSERT(n > 0 && n <= 64, "online CPUs: %d", n);
+	for (i = 0; i < n; i++) {
+		uint64_t efer;
+
+		if (read_msr(cpus[i], MSR_EFER, &efer)) {
+			test_note("cannot read EFER of CPU %d", cpus[i]);
+			return false;
+		}
+		TEST_ASSERT(!!(efer & EFER_SVME) == set, "CPU %d: EFER 0x%llx, SVME expected %s",
+			    cpus[i], (unsigned long long)efer, set ? "set" : "clear");
+	}
+	return true;
+}
+
 long __read_text_field(const char *file, int line, const char *path, const char *key)
 {
 	static char buf[16384];

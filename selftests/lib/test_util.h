@@ -386,6 +386,14 @@ bool cpuinfo_has_flag(const char *flag);
 int read_msr(int cpu, uint32_t msr, uint64_t *value);
 
 /**
+ * check_svme_everywhere() - EFER.SVME on every online CPU must be @set
+ * (it is while any VM exists); a CPU where it is not fails the case.
+ * Return: true when every CPU was checked, false when an EFER could not be
+ * read (no msr driver); the caller decides whether that is a skip.
+ */
+bool check_svme_everywhere(bool set);
+
+/**
  * delete_module_nonblock() - delete_module(@name, O_NONBLOCK), what rmmod
  * does. Return: 0 or a negative errno (-EWOULDBLOCK while in use).
  */
