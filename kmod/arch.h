@@ -12,7 +12,10 @@
 #ifndef _AXVCPU_ARCH_H
 #define _AXVCPU_ARCH_H
 
+#include <linux/align.h>
+#include <linux/compiler.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <linux/axvcpu.h>
 
@@ -300,6 +303,25 @@ void axvcpu_vm_mmu_lock(struct axvcpu_vm *vm);
  * @vm: the VM.
  */
 void axvcpu_vm_mmu_unlock(struct axvcpu_vm *vm);
+
+/**
+ * axvcpu_copy_frame() - copy bytes of a guest frame from its address in the
+ * kernel's direct map (while axvcpu_vm_mmu_lock() or the VM's MMU lock
+ * keeps the frame the owner's).
+ * @dst: where to.
+ * @src: direct-map address of the first byte.
+ * @n:   bytes, within one page.
+ *
+ * An aligned 8-byte read, a page-table entry, is one load, as a hardware
+ * walk reads it, and no call.
+ */
+static inline void axvcpu_copy_frame(void *dst, const void *src, unsigned int n)
+{
+	if (n == 8 && IS_ALIGNED((unsigned long)src, 8))
+		*(u64 *)dst = READ_ONCE(*(const u64 *)src);
+	else
+		memcpy(dst, src, n);
+}
 
 /**
  * axvcpu_vm_write() - copy a kernel buffer into guest physical memory.

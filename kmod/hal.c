@@ -529,11 +529,7 @@ static bool axvcpu_vm_read_mapped(struct axvcpu_vm *vm, u64 gpa, void *buf, size
 		}
 		chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
 		src = (u8 *)__va(hpa) + offset_in_page(gpa);
-		/* A page-table entry: one load, no call. */
-		if (chunk == 8 && IS_ALIGNED(gpa, 8))
-			*(u64 *)buf = READ_ONCE(*(u64 *)src);
-		else
-			memcpy(buf, src, chunk);
+		axvcpu_copy_frame(buf, src, chunk);
 		gpa += chunk;
 		buf += chunk;
 		len -= chunk;

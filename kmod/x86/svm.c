@@ -584,11 +584,7 @@ int svm_read_mapped(struct svm_vcpu *v, u64 gpa, void *buf, unsigned int len)
 		}
 		chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
 		src = v->gpa_cache[i].va + offset_in_page(gpa);
-		/* A page-table entry: one load, no call. */
-		if (chunk == 8 && IS_ALIGNED(gpa, 8))
-			*(u64 *)buf = READ_ONCE(*(u64 *)src);
-		else
-			memcpy(buf, src, chunk);
+		axvcpu_copy_frame(buf, src, chunk);
 		gpa += chunk;
 		buf += chunk;
 		len -= chunk;
