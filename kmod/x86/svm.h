@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
+#include <linux/percpu.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
@@ -341,6 +342,36 @@ static inline void svm_exit_set(struct axvcpu_run *run, u32 reason)
 void svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_save_pa);
 
 /**
+ * struct svm_cpu - per physical CPU state.
+ * @hsave:        the VM_HSAVE_PA page VMRUN saves host state into.
+ * @host_save:    the page the host's VMSAVE state goes to around VMRUN.
+ * @hsave_pa:     physical address of @hsave.
+ * @host_save_pa: physical address of @host_save.
+ * @next_asid:    next ASID to hand out in @asid_gen.
+ * @asid_gen:     ASID generation, only ever increasing.
+ * @enabled:      EFER.SVME was set by us on this CPU.
+ * @last_vmcb:    VMCB of the last VMRUN here; a different one gets an
+ *                IBPB first, so no VCPU steers another's branches.
+ * @host_tsc_aux: the host's TSC_AUX on this CPU (its CPU and node
+ *                number, for RDTSCP/RDPID), valid with @tsc_aux_known.
+ * @tsc_aux_known: @host_tsc_aux was read.
+ */
+struct svm_cpu {
+	struct page *hsave;
+	struct page *host_save;
+	u64 hsave_pa;
+	u64 host_save_pa;
+	u32 next_asid;
+	u64 asid_gen;
+	bool enabled;
+	struct svm_vmcb *last_vmcb;
+	u32 host_tsc_aux;
+	bool tsc_aux_known;
+};
+
+DECLARE_PER_CPU(struct svm_cpu, svm_cpu);
+
+/**
  * svm_flush_guest_tlb() - flush the VCPU's guest translations at its next
  * VMRUN (its ASID, or everything where the CPU cannot flush one ASID),
  * unless a wider flush is asked for already.
@@ -376,8 +407,11 @@ void svm_vcpu_put(void *arch_vcpu);
 void svm_dr_intercept(struct svm_vcpu *v);
 
 /* svm.c */
-void svm_forget_vmcb(struct svm_vmcb *vmcb);
 int svm_read_mapped(struct svm_vcpu *v, u64 gpa, void *buf, unsigned int len);
+
+/* svm_run.c */
+void svm_forget_vmcb(struct svm_vmcb *vmcb);
+int svm_run(void *arch_vcpu, struct axvcpu_run *run);
 
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *v, struct axvcpu_run *run);

@@ -12,7 +12,7 @@ axvcpu-$(CONFIG_X86_64) += kmod/x86/x86_walk.o kmod/x86/x86_alu.o
 # AMD SVM.
 axvcpu-$(CONFIG_X86_64) += kmod/x86/backends.o kmod/x86/svm.o kmod/x86/svm_vcpu.o \
 			   kmod/x86/svm_exit.o kmod/x86/svm_event.o kmod/x86/svm_cpuid.o \
-			   kmod/x86/svm_apic.o kmod/x86/svm_vmrun.o
+			   kmod/x86/svm_apic.o kmod/x86/svm_run.o kmod/x86/svm_vmrun.o
 
 # SVM instruction emulation (MMIO, string I/O, instruction lengths).
 axvcpu-$(CONFIG_X86_64) += kmod/x86/svm_emul.o kmod/x86/svm_strio.o
