@@ -511,7 +511,7 @@ static void guest_pkey(void)
 	uint64_t rsi = MMIO_GPA + 0x20, rdi = PK_LIN + 0x10, cr4;
 
 	asm volatile("mov %%cr4, %0" : "=r"(cr4));
-	asm volatile("mov %0, %%cr4" : : "r"(cr4 | (1ULL << 22)) : "memory");	/* PKE */
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_PKE) : "memory");
 	/*
 	 * Key 1 write-disabled: MOVSB from MMIO into it. The CPU's read
 	 * faults in the nested tables first; the kernel's walk of the

@@ -14,6 +14,10 @@
  * CPU to CPU and interrupts RUN with signals whose handler overwrites
  * XMM0-15: guest, host thread and competitors must each keep their own.
  *
+ * PKRU, where the CPU has protection keys, is the thread's after every
+ * RUN and the guest's across its exits, however the guest reaches it
+ * (pkru_isolation).
+ *
  * Register loads, the exit and the read-back are each one asm statement:
  * any C in between (a call into libc, the ucall helper) may legitimately
  * clobber these caller-saved registers.
@@ -187,6 +191,114 @@ static void guest_kernel_exits(void)
 	}
 	GUEST_SYNC(n);
 }
+
+/* ---- PKRU ---------------------------------------------------------------- */
+
+#define PKRU_INIT	0x55555554U	/* Linux's default for a thread */
+#define PKRU_HOST	0x55555550U	/* the test thread's: access-disable keys 2-15 */
+#define PKRU_G1		0x3cU		/* the guest's by WRPKRU: keys 1, 2 */
+#define PKRU_G2		0xcc0U		/* the guest's by XRSTOR: keys 3, 5 */
+#define XFEATURE_PKRU	(1ULL << 9)
+#define XSTATE_BV	512		/* offset of the XSAVE header's XSTATE_BV */
+
+static inline void pkru_write(uint32_t pkru)
+{
+	asm volatile(".byte 0x0f, 0x01, 0xef" : : "a"(pkru), "c"(0), "d"(0) : "memory");
+}
+
+static inline uint32_t pkru_read(void)
+{
+	uint32_t pkru, edx;
+
+	asm volatile(".byte 0x0f, 0x01, 0xee" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+static void guest_set_cr4(uint64_t cr4)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+}
+
+static void guest_xsetbv(uint64_t xcr0)
+{
+	asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
+}
+
+/* A few exits the kernel handles, with the VCPU held. */
+static void guest_cpuid_exits(void)
+{
+	uint32_t a, b, c, d;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		guest_cpuid(0, 0, &a, &b, &c, &d);
+}
+
+static uint8_t pkru_area[4096] __attribute__((aligned(64)));
+
+/*
+ * The guest's PKRU through every way in: WRPKRU with CR4.PKE, kept while
+ * PKE is off, and XRSTOR with PKRU in XCR0 but PKE off (the kernel then
+ * switches PKRU although the guest cannot use RDPKRU). Each phase ends in
+ * exits to user space, where the host checks its own PKRU.
+ */
+static void guest_pkru(void)
+{
+	uint64_t cr4 = guest_read_cr4() & ~X86_CR4_PKE;
+	uint32_t a, b, c, d, off;
+
+	guest_cpuid(7, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(c & (1U << 3));			/* PKU */
+	GUEST_ASSERT(!(c & (1U << 4)));			/* OSPKE follows CR4.PKE */
+	GUEST_ASSERT(guest_xcr0);
+	guest_cpuid(0xd, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(a & XFEATURE_PKRU);
+	guest_cpuid(0xd, 9, &a, &b, &c, &d);
+	GUEST_ASSERT(a == 8 && b + 8 <= sizeof(pkru_area));
+	off = b;
+
+	/* (a) PKE off: the guest cannot see PKRU. */
+	guest_cpuid_exits();
+	GUEST_SYNC(1);
+
+	/* (b) PKE on, the guest's own value. */
+	guest_set_cr4(cr4 | X86_CR4_PKE);
+	pkru_write(PKRU_G1);
+	guest_cpuid_exits();
+	GUEST_SYNC(2);
+	GUEST_ASSERT_EQ(pkru_read(), PKRU_G1);
+
+	/* (c) PKE off across exits, then on again: the value is kept. */
+	guest_set_cr4(cr4);
+	guest_cpuid_exits();
+	GUEST_SYNC(3);
+	guest_cpuid_exits();
+	guest_set_cr4(cr4 | X86_CR4_PKE);
+	GUEST_ASSERT_EQ(pkru_read(), PKRU_G1);
+	GUEST_SYNC(4);
+
+	/* (d) PKE off, PKRU in XCR0: XRSTOR loads one, XSAVE reads it. */
+	guest_set_cr4(cr4);
+	guest_xsetbv(guest_xcr0 | XFEATURE_PKRU);
+	memset(pkru_area, 0, sizeof(pkru_area));
+	*(uint64_t *)&pkru_area[XSTATE_BV] = XFEATURE_PKRU;
+	*(uint32_t *)&pkru_area[off] = PKRU_G2;
+	asm volatile("xrstor %0" : : "m"(pkru_area), "a"((uint32_t)XFEATURE_PKRU), "d"(0)
+		     : "memory");
+	GUEST_SYNC(5);
+	guest_cpuid_exits();
+	GUEST_SYNC(6);
+	memset(pkru_area, 0, sizeof(pkru_area));
+	asm volatile("xsave %0" : "+m"(pkru_area) : "a"((uint32_t)XFEATURE_PKRU), "d"(0)
+		     : "memory");
+	GUEST_ASSERT_EQ(*(uint32_t *)&pkru_area[off], PKRU_G2);
+	guest_set_cr4(cr4 | X86_CR4_PKE);
+	GUEST_ASSERT_EQ(pkru_read(), PKRU_G2);
+	guest_xsetbv(guest_xcr0);
+	guest_set_cr4(cr4);
+	GUEST_SYNC(7);
+}
+
 
 /* ---- host ----------------------------------------------------------------- */
 
@@ -543,6 +655,39 @@ static void xmm_kept_across_kernel_exits(void)
 	vm_free(vm);
 }
 
+/*
+ * pkru_isolation: the thread's PKRU is its own after every RUN, whatever
+ * the guest did with its own (guest_pkru()), and the guest's survives
+ * the host's. The kernel switches PKRU only while the guest can see it
+ * (CR4.PKE, or PKRU in XCR0), so each phase crosses that line.
+ */
+static void pkru_isolation(void)
+{
+	struct guest_vcpu *vcpu;
+	struct guest_vm *vm;
+	uint64_t phase;
+	struct ucall uc;
+
+	if (!cpuinfo_has_flag("pku") || !cpuinfo_has_flag("ospke"))
+		test_skip("this CPU model has no protection keys");
+	vm = vm_create_with_one_vcpu(&vcpu, guest_pkru);
+	for (phase = 1; phase <= 8; phase++) {
+		/* A different thread value each time (keys 1-2 only). */
+		uint32_t host = PKRU_HOST ^ (uint32_t)(phase << 2);
+
+		pkru_write(host);
+		vcpu_run_ucall(vcpu, &uc);
+		TEST_ASSERT_EQ(pkru_read(), host);
+		if (phase == 8)
+			break;
+		ucall_check(__FILE__, __LINE__, &uc, UCALL_SYNC);
+		TEST_ASSERT_EQ(uc.args[0], phase);
+	}
+	ucall_check(__FILE__, __LINE__, &uc, UCALL_DONE);
+	pkru_write(PKRU_INIT);
+	vm_free(vm);
+}
+
 static void ymm_isolation(void)
 {
 	fpu_isolation(true);
@@ -552,6 +697,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(xmm_isolation),
 	TEST_CASE(ymm_isolation),
 	TEST_CASE(xmm_kept_across_kernel_exits),
+	TEST_CASE(pkru_isolation),
 };
 
 int main(void)

@@ -258,7 +258,8 @@ struct svm_events {
  * @ibpb_pending: the guest wrote PRED_CMD.IBPB; issued before its next VMRUN.
  * @host_vector: the host interrupt of the last INTR exit (EXTERNAL_INTERRUPT).
  * @pkru:       guest PKRU: in the register from the first entry of a hold
- *              to svm_vcpu_put() (@pkru_loaded), read back at each exit
+ *              to svm_vcpu_put() (@pkru_loaded) while the guest can see it
+ *              (CR4.PKE or PKRU in XCR0), read back at each exit
  *              (emulated accesses check protection keys with it).
  * @host_pkru:  the thread's PKRU, taken at svm_vcpu_hold(), back at put.
  * @pkru_loaded: @pkru is in the register instead of @host_pkru.

@@ -249,6 +249,20 @@ static bool svm_entry_state_valid(struct svm_vcpu *v)
 				     (save->cs.attrib & ld) == ld, &svm_host.limits);
 }
 
+/*
+ * Whether the guest can see PKRU or is subject to it: with CR4.PKE
+ * (RDPKRU, WRPKRU, the protection-key checks) or with PKRU in its XCR0
+ * (XSAVE, XRSTOR). Otherwise WRPKRU and RDPKRU raise #UD and XSAVE skips
+ * the component, so the register may keep the thread's value while the
+ * guest runs, and nothing is switched: under QEMU's TCG every WRPKRU
+ * flushes the whole TLB. Both are intercepted (MOV to CR4, XSETBV), or
+ * read back at the exit (XCR0, where the emulator ignores the intercept).
+ */
+static bool svm_guest_pkru_live(const struct svm_vcpu *v)
+{
+	return (v->vmcb->save.cr4 & X86_CR4_PKE) || (v->xcr0 & XFEATURE_MASK_PKRU);
+}
+
 /* Exits usually handled in the kernel, the VCPU held: PKRU stays the guest's. */
 static bool svm_exit_keeps_pkru(u64 code)
 {
@@ -333,8 +347,10 @@ int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 	 * (the exits that may are handled after svm_vcpu_put(), which puts
 	 * the thread's back). Under QEMU's TCG each WRPKRU flushes the whole
 	 * TLB: two per exit cost about 4 us of a 30 us CPUID exit on max.
+	 * A guest that cannot see PKRU runs with the thread's.
 	 */
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && !v->pkru_loaded) {
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && !v->pkru_loaded &&
+	    svm_guest_pkru_live(v)) {
 		if (v->pkru != v->host_pkru)
 			wrpkru(v->pkru);
 		v->pkru_loaded = true;
@@ -376,15 +392,23 @@ int svm_run(void *arch_vcpu, struct axvcpu_run *run)
 		set_debugreg(DR6_RESERVED, 6);
 
 	/*
-	 * #VMEXIT leaves PKRU alone: this is the guest's, for emulation. An
-	 * exit that is likely to reach user space gives the thread's back
-	 * now, while the #VMEXIT has left the TLB cold anyway, rather than
-	 * in svm_vcpu_put() after the exit's handling refilled it.
+	 * #VMEXIT leaves PKRU alone: the guest's when it was loaded, or when
+	 * the guest loaded one itself (XRSTOR after an XSETBV the emulator
+	 * did not intercept: the XCR0 read back shows it, or the value
+	 * does), for emulation. An exit that is likely to reach user space
+	 * gives the thread's back now, while the #VMEXIT has left the TLB
+	 * cold anyway, rather than in svm_vcpu_put() after the exit's
+	 * handling refilled it.
 	 */
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		v->pkru = rdpkru();
-		if (!svm_exit_keeps_pkru(v->vmcb->control.exit_code)) {
-			if (v->pkru != v->host_pkru)
+		u32 pkru = rdpkru();
+
+		if (v->pkru_loaded || pkru != v->host_pkru || svm_guest_pkru_live(v)) {
+			v->pkru = pkru;
+			v->pkru_loaded = true;
+		}
+		if (v->pkru_loaded && !svm_exit_keeps_pkru(v->vmcb->control.exit_code)) {
+			if (pkru != v->host_pkru)
 				wrpkru(v->host_pkru);
 			v->pkru_loaded = false;
 		}

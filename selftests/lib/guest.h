@@ -95,6 +95,7 @@
 #define X86_CR4_OSFXSR		(1ULL << 9)
 #define X86_CR4_OSXMMEXCPT	(1ULL << 10)
 #define X86_CR4_OSXSAVE		(1ULL << 18)
+#define X86_CR4_PKE		(1ULL << 22)
 #define X86_EFER_SCE		(1ULL << 0)
 #define X86_EFER_LME		(1ULL << 8)
 #define X86_EFER_LMA		(1ULL << 10)
