@@ -200,6 +200,7 @@ static void guest_kernel_exits(void)
 #define PKRU_G2		0xcc0U		/* the guest's by XRSTOR: keys 3, 5 */
 #define XFEATURE_PKRU	(1ULL << 9)
 #define XSTATE_BV	512		/* offset of the XSAVE header's XSTATE_BV */
+#define PKRU_PHASES	7		/* guest_pkru()'s GUEST_SYNCs */
 
 static inline void pkru_write(uint32_t pkru)
 {
@@ -671,19 +672,19 @@ static void pkru_isolation(void)
 	if (!cpuinfo_has_flag("pku") || !cpuinfo_has_flag("ospke"))
 		test_skip("this CPU model has no protection keys");
 	vm = vm_create_with_one_vcpu(&vcpu, guest_pkru);
-	for (phase = 1; phase <= 8; phase++) {
+	/* The guest's GUEST_SYNC(1) to (PKRU_PHASES), then its return. */
+	for (phase = 1; phase <= PKRU_PHASES + 1; phase++) {
 		/* A different thread value each time (keys 1-2 only). */
 		uint32_t host = PKRU_HOST ^ (uint32_t)(phase << 2);
 
 		pkru_write(host);
 		vcpu_run_ucall(vcpu, &uc);
 		TEST_ASSERT_EQ(pkru_read(), host);
-		if (phase == 8)
-			break;
-		ucall_check(__FILE__, __LINE__, &uc, UCALL_SYNC);
-		TEST_ASSERT_EQ(uc.args[0], phase);
+		ucall_check(__FILE__, __LINE__, &uc,
+			    phase <= PKRU_PHASES ? UCALL_SYNC : UCALL_DONE);
+		if (phase <= PKRU_PHASES)
+			TEST_ASSERT_EQ(uc.args[0], phase);
 	}
-	ucall_check(__FILE__, __LINE__, &uc, UCALL_DONE);
 	pkru_write(PKRU_INIT);
 	vm_free(vm);
 }
