@@ -585,8 +585,9 @@ static inline uint64_t guest_xgetbv(uint32_t idx)
 
 /*
  * guest_xcr0 - XCR0 the guest entry wrote (0 without XSAVE). Where the CPU
- * does not intercept XSETBV (QEMU 7.2) the kernel never learns it, and it
- * reverts at the next entry (see vcpu_fpu.c).
+ * does not intercept XSETBV (QEMU 7.2) the kernel learns it only from the
+ * XCR0 it reads back at the next exit; vcpu_fpu.c also copes with one that
+ * puts its own value back at the next entry.
  */
 extern uint64_t guest_xcr0;
 

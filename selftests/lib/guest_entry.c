@@ -197,7 +197,8 @@ static void guest_xsave_init(void)
 	asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
 	/*
 	 * The value written, not read back: where XSETBV is not intercepted
-	 * (QEMU 7.2), an exit right after it already undid it.
+	 * (QEMU 7.2), a kernel that does not read XCR0 back at its exits
+	 * would have undone it at an exit right after.
 	 */
 	guest_xcr0 = xcr0;
 }
