@@ -14,6 +14,7 @@
  * the same), 2 on a usage error.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,20 +34,21 @@ struct op_desc {
 	const char *name;
 	const char *label;
 	enum kind kind;
+	bool floor_own;		/* floor_bench measures this workload itself */
 };
 
 static const struct op_desc ops[] = {
-	{ "cpuid",      "CPUID exit, handled in kernel",      EXIT },
-	{ "pio_out",    "PIO write, exit to user",            EXIT },
-	{ "pio_in",     "PIO read, exit + completion",        EXIT },
-	{ "mmio_write", "MMIO write, exit to user",           EXIT },
-	{ "mmio_read",  "MMIO read, exit + completion",       EXIT },
-	{ "hypercall",  "hypercall (VMMCALL) to user",        EXIT },
-	{ "irq",        "interrupt injection round trip",     EXIT },
-	{ "vm_cycle",   "VM+VCPU create, run, destroy",       MS_EACH },
-	{ "touch",      "first touch 256 MiB (host THP)",     MS_TOTAL },
-	{ "touch_4k",   "first touch 256 MiB, 4 KiB pages",   MS_TOTAL },
-	{ "vcpu_mem",   "kernel memory per VCPU",             KIB_EACH },
+	{ "cpuid",      "CPUID exit, handled in kernel",      EXIT, false },
+	{ "pio_out",    "PIO write, exit to user",            EXIT, false },
+	{ "pio_in",     "PIO read, exit + completion",        EXIT, false },
+	{ "mmio_write", "MMIO write, exit to user",           EXIT, false },
+	{ "mmio_read",  "MMIO read, exit + completion",       EXIT, false },
+	{ "hypercall",  "hypercall (VMMCALL) to user",        EXIT, false },
+	{ "irq",        "interrupt injection round trip",     EXIT, false },
+	{ "vm_cycle",   "VM+VCPU create, run, destroy",       MS_EACH, false },
+	{ "touch",      "first touch 256 MiB (host THP)",     MS_TOTAL, true },
+	{ "touch_4k",   "first touch 256 MiB, 4 KiB pages",   MS_TOTAL, true },
+	{ "vcpu_mem",   "kernel memory per VCPU",             KIB_EACH, false },
 };
 #define NR_OPS	(sizeof(ops) / sizeof(ops[0]))
 
@@ -248,10 +250,21 @@ static double figure(const struct series *s, unsigned int op)
 	return stat(s, op, 0);
 }
 
-/* The floor of an exit: the bare world switch, the floor's CPUID. */
+/* Workloads the floor measures itself: its CPUID loop, the touches. */
+static bool floor_measures(unsigned int op)
+{
+	return op == 0 || ops[op].floor_own;
+}
+
+/*
+ * The floor of an exit: the bare world switch, the floor's CPUID; of a
+ * first touch: the same touch without a VM. -1 for the rest.
+ */
 static double floor_of(const struct boot *b, unsigned int op)
 {
-	return ops[op].kind == EXIT ? figure(&b->s[FLOOR][0], 0) : -1;
+	if (ops[op].kind == EXIT)
+		return figure(&b->s[FLOOR][0], 0);
+	return ops[op].floor_own ? figure(&b->s[FLOOR][op], op) : -1;
 }
 
 static void check_boot(struct boot *b)
@@ -268,7 +281,7 @@ static void check_boot(struct boot *b)
 		failed = 1;
 	for (op = 0; op < NR_OPS; op++)
 		for (side = 0; side < NR_SIDES; side++) {
-			if (side == FLOOR && op != 0)
+			if (side == FLOOR && !floor_measures(op))
 				continue;
 			if (!b->s[side][op].nr) {
 				fprintf(stderr, "bench-report: %s: no %s result for %s\n", b->name,
@@ -415,7 +428,7 @@ static void write_json(FILE *f)
 			fprintf(f, ",\n       \"kvm\": ");
 			json_series(f, b, KVM, op);
 			fprintf(f, ",\n       \"floor\": ");
-			if (op == 0)
+			if (floor_measures(op))
 				json_series(f, b, FLOOR, op);
 			else
 				json_num(f, fl);

@@ -13,7 +13,8 @@
 # its own (the runners read its memory.stat for the memory per VCPU), then
 # runs ROUNDS rounds (/bench/config, default 5; 1 with --quick): one
 # measurement of every workload by axvcpu_bench and kvm_bench right after
-# each other, and of the floor's cpuid loop beside every exit workload, in
+# each other, and of the floor beside every exit workload (its cpuid loop)
+# and first-touch workload (the touch without a VM), in
 # an order that alternates from round to round, so that a change of the
 # machine's speed falls on every side alike. Only one side runs at a
 # time: axvcpu, kvm_amd and the floor each switch SVM on only while they
@@ -57,22 +58,23 @@ enter_memcg() {
 	mkdir -p "$root/axvcpu-bench" && echo $$ >"$root/axvcpu-bench/cgroup.procs"
 }
 
-# One measurement of workload $2 by runner $1 (the floor: its cpuid loop).
+# One measurement of workload $2 by runner $1 (the floor of an exit: its
+# cpuid loop; of a first touch: the same touch without a VM).
 run_side() {
 	local prog=$1 op=$2 st
 
-	if [ "$prog" = floor_bench ]; then
-		timeout "$RUNNER_TIMEOUT" "$B/$prog" $QUICK --reps 1
-	else
-		timeout "$RUNNER_TIMEOUT" "$B/$prog" $QUICK --reps 1 --op "$op"
-	fi
+	case "$prog:$op" in
+	floor_bench:touch*) ;;
+	floor_bench:*) op=cpuid ;;
+	esac
+	timeout "$RUNNER_TIMEOUT" "$B/$prog" $QUICK --reps 1 --op "$op"
 	st=$?
 	[ "$st" = 0 ] || fail "$prog ($op) exited with status $st"
 }
 
 # Every workload of round $1: axvcpu and KVM right after each other, and
-# beside each exit workload the floor, so that all three see the machine
-# alike; odd rounds in one order, even rounds in the other.
+# beside each exit and first-touch workload the floor, so that all three
+# see the machine alike; odd rounds in one order, even rounds in the other.
 run_round() {
 	local op sides prog
 
@@ -86,6 +88,7 @@ run_round() {
 			case "$prog:$op" in
 			floor_bench:cpuid|floor_bench:pio_*|floor_bench:mmio_*) ;;
 			floor_bench:hypercall|floor_bench:irq) ;;
+			floor_bench:touch|floor_bench:touch_4k) ;;
 			floor_bench:*) continue ;;
 			esac
 			run_side "$prog" "$op"

@@ -3,7 +3,7 @@
 #
 # test_bench_report: make bench's report (bench/report.c, built here with
 # the sanitizers as bench-report) against crafted console logs: the figures
-# of a good log (medians, ratios, the floor column, units), its JSON and
+# of a good log (medians, ratios, the floor columns, units), its JSON and
 # gnuplot data, and a failure for each thing that can be wrong with a log
 # (a missing result, an error line, a sequence that did not end or failed,
 # no log at all). TAP on stdout; run by `make -C tests/unit run`.
@@ -21,12 +21,14 @@ TAP_SHOW="$T/out $T/err"
 . "$TOP/tests/unit/tap_lib.sh"
 
 # A log of three rounds where everything went right; arguments drop
-# or change a part: no-kvm-irq, error, no-end, end-rc=N, glued, model=TEXT.
+# or change a part: no-kvm-irq, no-floor-touch, error, no-end, end-rc=N,
+# glued, model=TEXT.
 good_log() {
-	local opt kvm_irq=1 error=0 end=0 glued=0 model="AMD EPYC Processor" op
+	local opt kvm_irq=1 floor_touch=1 error=0 end=0 glued=0 model="AMD EPYC Processor" op
 	for opt in "$@"; do
 		case "$opt" in
 		no-kvm-irq) kvm_irq=0 ;;
+		no-floor-touch) floor_touch=0 ;;
 		error) error=1 ;;
 		no-end) end= ;;
 		end-rc=*) end=${opt#end-rc=} ;;
@@ -56,12 +58,15 @@ good_log() {
 		[ "$op" = irq ] && [ "$kvm_irq" = 0 ] && continue
 		echo "# AXVCPU-BENCH kvm $op 10 1000000 ns"
 	done
-	# vm_cycle: 2 ms and 50 ms each; touch: 1024 pages in 51.2 ms.
+	# vm_cycle: 2 ms and 50 ms each; touch: 1024 pages in 51.2 ms, 25.6 ms
+	# and, by the floor (no VM), 12.8 ms.
 	echo "# AXVCPU-BENCH axvcpu vm_cycle 20 40000000 ns"
 	echo "# AXVCPU-BENCH kvm vm_cycle 20 1000000000 ns"
 	for op in touch touch_4k; do
 		echo "# AXVCPU-BENCH axvcpu $op 1024 51200000 ns"
 		echo "# AXVCPU-BENCH kvm $op 1024 25600000 ns"
+		[ "$op" = touch_4k ] && [ "$floor_touch" = 0 ] && continue
+		echo "# AXVCPU-BENCH floor $op 1024 12800000 ns"
 	done
 	# vcpu_mem: 23 KiB and 34.5 KiB per VCPU, two measurements each.
 	echo "# AXVCPU-BENCH axvcpu vcpu_mem 4 94208 bytes"
@@ -95,8 +100,10 @@ ok "an exit row gets the floor of the CPUID loop" \
 	row '^epyc +PIO write, exit to user +us +50\.0 +100\.0 +0\.50 +21\.0 +2\.38 +4\.76 +10x1$'
 ok "VM cycle in ms per cycle, no floor" \
 	row '^epyc +VM\+VCPU create, run, destroy +ms +2\.00 +50\.0 +0\.04 +- +- +- +20x1$'
-ok "first touch in ms for the whole region" \
-	row '^epyc +first touch 256 MiB \(host THP\) +ms +51\.2 +25\.6 +2\.00 +- +- +- +1024x1$'
+ok "first touch in ms for the whole region, against the floor's own touch" \
+	row '^epyc +first touch 256 MiB \(host THP\) +ms +51\.2 +25\.6 +2\.00 +12\.8 +4\.00 +2\.00 +1024x1$'
+ok "the 4 KiB touch has its own floor too" \
+	row '^epyc +first touch 256 MiB, 4 KiB pages +ms +51\.2 +25\.6 +2\.00 +12\.8 +4\.00 +2\.00 +1024x1$'
 ok "memory per VCPU in KiB" \
 	row '^epyc +kernel memory per VCPU +KiB +23\.0 +34\.5 +0\.67 +- +- +- +4x2$'
 ok "the table is written to bench.txt too" cmp -s "$T/out" "$T/o/bench.txt"
@@ -130,6 +137,11 @@ good_log no-kvm-irq >"$T/miss.log"
 ok "a missing result fails, naming it" bash -c "
 	! '$REPORT' -o '$T/o' --boot epyc A '$T/miss.log' >'$T/out' 2>'$T/err' &&
 	grep -q 'no kvm result for irq' '$T/err'"
+
+good_log no-floor-touch >"$T/nofloor.log"
+ok "a missing floor of a first touch fails, naming it" bash -c "
+	! '$REPORT' -o '$T/o' --boot epyc A '$T/nofloor.log' >'$T/out' 2>'$T/err' &&
+	grep -q 'no floor result for touch_4k' '$T/err'"
 
 good_log error >"$T/error.log"
 ok "an error line fails" bash -c "! '$REPORT' -o '$T/o' --boot epyc A '$T/error.log' >/dev/null 2>'$T/err'"
