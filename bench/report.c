@@ -38,7 +38,7 @@ struct op_desc {
 };
 
 static const struct op_desc ops[] = {
-	{ "cpuid",      "CPUID exit, handled in kernel",      EXIT, false },
+	{ "cpuid",      "CPUID exit, handled in kernel",      EXIT, true },
 	{ "pio_out",    "PIO write, exit to user",            EXIT, false },
 	{ "pio_in",     "PIO read, exit + completion",        EXIT, false },
 	{ "mmio_write", "MMIO write, exit to user",           EXIT, false },
@@ -250,12 +250,6 @@ static double figure(const struct series *s, unsigned int op)
 	return stat(s, op, 0);
 }
 
-/* Workloads the floor measures itself: its CPUID loop, the touches. */
-static bool floor_measures(unsigned int op)
-{
-	return op == 0 || ops[op].floor_own;
-}
-
 /*
  * The floor of an exit: the bare world switch, the floor's CPUID; of a
  * first touch: the same touch without a VM. -1 for the rest.
@@ -281,7 +275,7 @@ static void check_boot(struct boot *b)
 		failed = 1;
 	for (op = 0; op < NR_OPS; op++)
 		for (side = 0; side < NR_SIDES; side++) {
-			if (side == FLOOR && !floor_measures(op))
+			if (side == FLOOR && !ops[op].floor_own)
 				continue;
 			if (!b->s[side][op].nr) {
 				fprintf(stderr, "bench-report: %s: no %s result for %s\n", b->name,
@@ -428,7 +422,7 @@ static void write_json(FILE *f)
 			fprintf(f, ",\n       \"kvm\": ");
 			json_series(f, b, KVM, op);
 			fprintf(f, ",\n       \"floor\": ");
-			if (floor_measures(op))
+			if (ops[op].floor_own)
 				json_series(f, b, FLOOR, op);
 			else
 				json_num(f, fl);
